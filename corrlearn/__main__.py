@@ -1,0 +1,5 @@
+import sys
+
+from corrlearn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,84 @@
+"""Safe checkpoint loading with a clear report of keys that do not fit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+
+import torch
+from torch import nn
+
+from corrlearn.errors import CorrlearnError
+
+# Tensors a full ResNet checkpoint carries that a layer3 trunk has no use for.
+_IGNORABLE_PREFIXES = ("layer4.", "fc.")
+
+
+def _extract_state_dict(obj: object, path: str) -> dict[str, torch.Tensor]:
+    """Find the state dict inside the containers trainers commonly save."""
+    for key in ("model", "state_dict", "encoder"):
+        if isinstance(obj, Mapping) and key in obj and isinstance(obj[key], Mapping):
+            return _extract_state_dict(obj[key], path)
+    if isinstance(obj, Mapping) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+        return dict(obj)
+    raise CorrlearnError(f"{path}: not a checkpoint corrlearn understands (no state dict of tensors inside)")
+
+
+def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """Load a state dict from ``path`` with ``weights_only=True`` (no arbitrary code runs)."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise CorrlearnError(f"{path}: checkpoint file not found")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt or unsafe files
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CorrlearnError(f"{path}: cannot be loaded safely as a checkpoint ({first})") from None
+    return _extract_state_dict(obj, path)
+
+
+def _preview(keys: list[str], n: int = 4) -> str:
+    shown = ", ".join(keys[:n])
+    return shown + (f", ... ({len(keys)} in all)" if len(keys) > n else "")
+
+
+def load_weights(model: nn.Module, path: str | os.PathLike, model_name: str = "model") -> list[str]:
+    """Load ``path`` into ``model`` strictly; return the ignored keys (layer4/fc of a full ResNet).
+
+    Raises :class:`CorrlearnError` naming missing, unexpected or mis-shaped keys, and pointing at
+    ``tools/convert_checkpoint.py`` for other codebases' formats.
+    """
+    state = read_state_dict(path)
+    own = model.state_dict()
+    ignored = [k for k in state if k not in own and k.startswith(_IGNORABLE_PREFIXES)]
+    unexpected = [k for k in state if k not in own and k not in ignored]
+    missing = [k for k in own if k not in state and not k.endswith("num_batches_tracked")]
+    shapes = [
+        f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}"
+        for k in own
+        if k in state and state[k].shape != own[k].shape
+    ]
+    if missing or unexpected or shapes:
+        parts = []
+        if missing:
+            parts.append(f"missing {_preview(missing)}")
+        if unexpected:
+            parts.append(f"unexpected {_preview(unexpected)}")
+        if shapes:
+            parts.append(f"wrong shape {_preview(shapes, 2)}")
+        raise CorrlearnError(
+            f"{os.fspath(path)}: checkpoint does not fit {model_name}: {'; '.join(parts)} "
+            "(convert other codebases' checkpoints with tools/convert_checkpoint.py)"
+        )
+    model.load_state_dict({k: v for k, v in state.items() if k in own}, strict=False)
+    return ignored
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file, used to record exactly which weights a run used."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
