@@ -1,0 +1,68 @@
+"""OTB loader: separators, frame-range quirks, multi-target sequences; a DAVIS sequence as a real one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from corrlearn.datasets.otb import list_sequences, load_sequence, read_rects
+from corrlearn.errors import CorrlearnError
+
+
+def _seq(root: Path, name: str, frames: int, gt: dict[str, str], digits: int = 4) -> None:
+    img = root / name / "img"
+    img.mkdir(parents=True)
+    for i in range(1, frames + 1):
+        (img / f"{i:0{digits}d}.jpg").write_bytes(b"")  # the loader only lists paths
+    for fname, text in gt.items():
+        (root / name / fname).write_text(text)
+
+
+def test_read_rects_accepts_comma_tab_space_and_nan(tmp_path):
+    p = tmp_path / "g.txt"
+    p.write_text("1,2,3,4\n5\t6\t7\t8\n9 10  11 12\nNaN,NaN,NaN,NaN\n\n")
+    r = read_rects(p)
+    assert r.shape == (4, 4)
+    assert r[:3].tolist() == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]
+    assert np.isnan(r[3]).all()
+    p.write_text("1,2,3\n")
+    with pytest.raises(CorrlearnError, match="g.txt:1"):
+        read_rects(p)
+
+
+def test_frame_range_quirk_and_multi_target(tmp_path):
+    box = "10,10,5,5\n"
+    _seq(tmp_path, "David", 770, {"groundtruth_rect.txt": box * 471})
+    _seq(
+        tmp_path, "Jogging", 3, {"groundtruth_rect.1.txt": box * 3, "groundtruth_rect.2.txt": "1,1,2,2\n" * 3}
+    )
+    _seq(tmp_path, "Human4", 2, {"groundtruth_rect.2.txt": box * 2})
+    _seq(tmp_path, "Board", 2, {"groundtruth_rect.txt": box * 2}, digits=5)
+    _seq(tmp_path, "Bad", 5, {"groundtruth_rect.txt": box * 3})
+    assert list_sequences(tmp_path) == ["Bad", "Board", "David", "Human4", "Jogging.1", "Jogging.2"]
+    david = load_sequence(tmp_path, "David")
+    assert len(david) == 471 and david.frames[0].name == "0300.jpg" and david.frames[-1].name == "0770.jpg"
+    assert david.notes
+    jog = load_sequence(tmp_path, "Jogging.2")
+    assert jog.boxes[0].tolist() == [1, 1, 2, 2] and jog.gt_path.name == "groundtruth_rect.2.txt"
+    assert len(load_sequence(tmp_path, "Human4")) == 2
+    assert [f.name for f in load_sequence(tmp_path, "Board").frames] == ["00001.jpg", "00002.jpg"]
+    with pytest.raises(CorrlearnError, match="3 boxes for 5 frames"):
+        load_sequence(tmp_path, "Bad")
+    with pytest.raises(CorrlearnError, match="not found"):
+        load_sequence(tmp_path, "Nope")
+
+
+@pytest.mark.realdata
+def test_davis_sequence_as_otb(davis_root, tmp_path):
+    from corrlearn.datasets.davis_boxes import davis_as_otb
+
+    seq = davis_as_otb(davis_root, "blackswan", tmp_path, max_frames=10)
+    loaded = load_sequence(tmp_path, "blackswan")
+    assert len(loaded) == 10 and np.allclose(loaded.boxes, seq.boxes, atol=1e-3)
+    assert loaded.frames[0].resolve().parent == (davis_root / "JPEGImages" / "480p" / "blackswan").resolve()
+    # 1-indexed boxes enclose the mask: width and height are positive and inside the 854x480 frame
+    b = loaded.boxes
+    assert (b[:, 2] > 0).all() and (b[:, 0] >= 1).all() and (b[:, 0] + b[:, 2] <= 855).all()
