@@ -1,0 +1,70 @@
+"""``corrlearn eval davis``: official-parity J&F of any method's result PNGs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from corrlearn.errors import CorrlearnError
+
+GROUP = "eval"
+NAME = "davis"
+HELP = "J&F of result PNGs against DAVIS ground truth (official davis2017-evaluation numbers)"
+DESCRIPTION = """\
+Score one folder of PNGs per sequence (RESULTS/<sequence>/<frame>.png, frames named like the ground truth)
+with the semi-supervised DAVIS protocol: first and last frame dropped, means over objects.
+
+Numbers match davisvideochallenge/davis2017-evaluation. Results are recomputed on every call (no cache), and
+written atomically to OUT (default: RESULTS): per-sequence.csv, global.csv, global.json.
+"""
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root", required=True, type=Path, help="DAVIS root (JPEGImages/, Annotations/, ImageSets/)"
+    )
+    parser.add_argument(
+        "--results", required=True, type=Path, help="folder with one sub-folder of PNGs per sequence"
+    )
+    parser.add_argument(
+        "--year", default="2016", choices=["2016", "2017"], help="sequence list ImageSets/<year>/val.txt"
+    )
+    parser.add_argument(
+        "--sequences", nargs="+", default=None, help="only these sequences (default: the val list)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="where to write the CSV/JSON files (default: RESULTS)"
+    )
+    parser.add_argument(
+        "--void",
+        default="background",
+        choices=["background", "exclude"],
+        help="void (255) ground-truth pixels: 'background' as the official script, or excluded from J and F",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def write_outputs(result, out: Path) -> list[Path]:
+    """Write per-sequence.csv, global.csv and global.json atomically into ``out``; return the paths."""
+    from corrlearn.io.atomic import write_json_atomic, write_text_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "per-sequence.csv", out / "global.csv", out / "global.json"]
+    write_text_atomic(paths[0], result.per_sequence_csv())
+    write_text_atomic(paths[1], result.global_csv())
+    write_json_atomic(paths[2], result.to_dict())
+    return paths
+
+
+def run(args: argparse.Namespace) -> int:
+    from corrlearn.metrics.davis import evaluate, format_table
+
+    if not args.root.is_dir():
+        raise CorrlearnError(f"{args.root}: DAVIS root not found")
+    result = evaluate(
+        args.root, args.results, args.year, args.sequences, void=args.void, progress=not args.quiet
+    )
+    paths = write_outputs(result, args.out or args.results)
+    print(format_table(result))
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
