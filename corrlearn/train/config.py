@@ -1,0 +1,202 @@
+"""Training configuration: one dataclass, recorded as RUN_DIR/config.json.
+
+Fields left at ``None`` take the objective's default (:data:`OBJECTIVE_DEFAULTS`) when the config is
+resolved, so a recorded config always holds the concrete values a run used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+
+from corrlearn.errors import CorrlearnError
+
+OBJECTIVES = ("crw", "contrastcorr", "stt-spatial", "stt-temporal")
+
+
+@dataclass
+class TrainConfig:
+    objective: str = "crw"
+    data: list[str] = field(default_factory=list)
+    sequences: list[str] | None = None  # subset of sequence/video names (stems); None = all
+    # model
+    model: str = "resnet18"
+    stride: int = 8
+    init_seed: int = 0
+    init_weights: str | None = None
+    # optimisation
+    steps: int = 1000
+    batch_size: int = 8  # global: split evenly across processes
+    optimizer: str | None = None  # adam | sgd
+    lr: float | None = None
+    weight_decay: float | None = None
+    momentum: float = 0.9
+    schedule: str | None = None  # constant | cosine
+    warmup_steps: int = 0
+    grad_clip: float | None = None
+    bn: str = "train"  # train | frozen (eval-mode BN statistics) | sync (SyncBatchNorm, GPU)
+    amp: bool = True  # used on CUDA only
+    # data
+    clip_len: int | None = None
+    frame_gap: tuple[int, int] | None = None  # min, max gap between consecutive sampled frames
+    crop_size: int | None = None
+    search_size: int | None = None  # contrastcorr: size of the frame the reference is tracked into
+    crop_scale: tuple[float, float] | None = None  # area share of the random resized crop
+    crop_ratio: tuple[float, float] = (0.7, 1.3)
+    color_jitter: float | None = None  # brightness/contrast/saturation strength, 0 = off
+    flip: bool = True
+    workers: int = 2
+    # objective parameters
+    temperature: float | None = None  # crw 0.07 (0.05-0.07), contrastcorr 1, moco 0.2
+    edge_dropout: float = 0.1
+    feat_dropout: float = 0.0
+    nodes: str = "patches"
+    patch_size: int = 64
+    patch_stride: int = 32
+    min_walk: int = 1
+    queue_size: int = 16384
+    moco_momentum: float = 0.999
+    teacher: str | None = None
+    loss_weights: dict[str, float] = field(default_factory=dict)
+    # run control
+    seed: int = 0
+    device: str = "auto"
+    checkpoint_every: int = 500
+    log_every: int = 10
+    eval_davis: str | None = None
+    eval_every: int = 0
+    eval_sequences: list[str] | None = None
+    eval_preset: str | None = None
+
+    def resolved(self) -> TrainConfig:
+        """A copy with the objective's defaults filled in and every value checked."""
+        if self.objective not in OBJECTIVES:
+            raise CorrlearnError(
+                f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}"
+            )
+        out = dataclasses.replace(self)
+        for k, v in OBJECTIVE_DEFAULTS[self.objective].items():
+            if getattr(out, k) is None:
+                setattr(out, k, v)
+        for k in ("frame_gap", "crop_scale", "crop_ratio"):
+            if getattr(out, k) is not None:
+                setattr(out, k, tuple(getattr(out, k)))
+        out._check()
+        return out
+
+    def _check(self) -> None:
+        def bad(msg: str) -> None:
+            raise CorrlearnError(f"config: {msg}")
+
+        if not self.data:
+            bad("no data roots given (--data ROOT ...)")
+        if self.steps < 1 or self.batch_size < 1:
+            bad("steps and batch-size must be positive")
+        if self.clip_len < (1 if self.objective == "stt-spatial" else 2):
+            bad(f"clip_len {self.clip_len} too short for {self.objective}")
+        if self.frame_gap[0] < 1 or self.frame_gap[1] < self.frame_gap[0]:
+            bad(f"frame_gap {self.frame_gap} must be 1 <= min <= max")
+        if self.crop_size % 8:
+            bad(f"crop_size {self.crop_size} must be a multiple of 8")
+        if (
+            self.objective == "crw"
+            and self.nodes == "patches"
+            and self.crop_size < self.patch_size + self.patch_stride
+        ):
+            bad(
+                f"crop_size {self.crop_size} gives a single {self.patch_size}px patch per frame; the walk needs more"
+            )
+        if self.objective == "stt-temporal" and self.crop_size % 16:
+            bad(f"stt-temporal needs crop_size divisible by 16, got {self.crop_size}")
+        if self.bn not in ("train", "frozen", "sync"):
+            bad(f"bn must be train, frozen or sync, got {self.bn!r}")
+        if self.optimizer not in ("adam", "sgd"):
+            bad(f"optimizer must be adam or sgd, got {self.optimizer!r}")
+        if self.schedule not in ("constant", "cosine"):
+            bad(f"schedule must be constant or cosine, got {self.schedule!r}")
+        if self.eval_davis and self.eval_every < 1:
+            bad("--eval-davis needs --eval-every N > 0")
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str = "config") -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise CorrlearnError(f"{where}: unknown config keys {', '.join(unknown)}")
+        return cls(**d)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike) -> TrainConfig:
+        try:
+            with open(path) as f:
+                d = json.load(f)
+        except FileNotFoundError:
+            raise CorrlearnError(f"{path}: config file not found") from None
+        except json.JSONDecodeError as exc:
+            raise CorrlearnError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        if not isinstance(d, dict):
+            raise CorrlearnError(f"{path}: config must be a JSON object")
+        return cls.from_dict(d, str(path))
+
+
+# Per-objective defaults, from each method's public training recipe (scaled to corrlearn's data pipeline).
+OBJECTIVE_DEFAULTS: dict[str, dict] = {
+    # CRW README: adam 1e-4, clip 4 frames, 256 crops of scale 0.8-0.95, temperature 0.07 (code default)
+    "crw": dict(
+        optimizer="adam",
+        lr=1e-4,
+        weight_decay=0.0,
+        schedule="constant",
+        clip_len=4,
+        frame_gap=(1, 4),
+        crop_size=256,
+        crop_scale=(0.8, 0.95),
+        color_jitter=0.1,
+        temperature=0.07,
+    ),
+    # ContrastCorr script: adam 1e-4, 256 reference patches tracked into a larger frame, temperature 1
+    "contrastcorr": dict(
+        optimizer="adam",
+        lr=1e-4,
+        weight_decay=0.0,
+        schedule="constant",
+        clip_len=2,
+        frame_gap=(1, 10),
+        crop_size=256,
+        search_size=384,
+        crop_scale=(0.8, 1.0),
+        color_jitter=0.0,
+        temperature=1.0,
+    ),
+    # MoCo v2: sgd 0.03, momentum 0.9, wd 1e-4, cosine; crops of scale 0.2-1, strong colour jitter
+    "stt-spatial": dict(
+        optimizer="sgd",
+        lr=0.03,
+        weight_decay=1e-4,
+        schedule="cosine",
+        clip_len=1,
+        frame_gap=(1, 1),
+        crop_size=224,
+        crop_scale=(0.2, 1.0),
+        color_jitter=0.4,
+        temperature=0.2,
+    ),
+    # STT configs/train/train.py: adam 5e-5, cosine, 2-frame clips, 256 crops of area 0.6-1, flips
+    "stt-temporal": dict(
+        optimizer="adam",
+        lr=5e-5,
+        weight_decay=0.0,
+        schedule="cosine",
+        clip_len=2,
+        frame_gap=(1, 10),
+        crop_size=256,
+        crop_scale=(0.6, 1.0),
+        color_jitter=0.0,
+        temperature=0.07,
+    ),
+}

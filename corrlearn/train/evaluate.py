@@ -1,0 +1,65 @@
+"""Periodic DAVIS evaluation during training: propagate first-frame masks with the current encoder, score J&F.
+
+Imports the propagation engine and the DAVIS metrics lazily, so training works without them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from corrlearn.errors import CorrlearnError
+
+
+def davis_jf(
+    encoder: torch.nn.Module,
+    davis_root: str,
+    sequences: list[str],
+    preset_name: str = "crw",
+    device: str | torch.device = "cpu",
+    short_side: int | None = None,
+    progress: bool = False,
+) -> dict[str, float]:
+    """J&F-Mean (and J-Mean, F-Mean) of ``encoder`` on ``sequences`` of a DAVIS root under a preset.
+
+    ``short_side`` overrides the preset's working resolution (e.g. 240 on CPU); masks are scored at full size.
+    """
+    from corrlearn.io.frames import open_frames
+    from corrlearn.metrics.davis import (
+        _read_ids,
+        annotation_dir,
+        evaluate_sequence,
+        global_metrics,
+        gt_frame_names,
+    )
+    from corrlearn.propagate import get_preset, segment_video
+
+    preset = get_preset(preset_name)
+    if short_side is not None:
+        preset = preset.replace(short_side=short_side)
+    root = Path(davis_root)
+    was_training = encoder.training
+    encoder.eval()
+    records = []
+    try:
+        with torch.no_grad():
+            for seq in sequences:
+                frames_dir = root / "JPEGImages" / "480p" / seq
+                if not frames_dir.is_dir():
+                    raise CorrlearnError(f"{frames_dir}: evaluation sequence not found")
+                names = gt_frame_names(root, seq)
+                gt = [_read_ids(annotation_dir(root, seq) / f"{n}.png") for n in names]
+                src = open_frames(frames_dir)
+                pred = list(
+                    segment_video(
+                        src, gt[0], encoder, preset, device=device, progress=progress, total=len(src)
+                    )
+                )
+                pred = pred[: len(gt)]
+                records += evaluate_sequence(gt, [np.asarray(p) for p in pred], name=seq, frame_names=names)
+    finally:
+        encoder.train(was_training)
+    g = global_metrics(records)
+    return {"J&F": g["J&F-Mean"], "J": g["J-Mean"], "F": g["F-Mean"]}
