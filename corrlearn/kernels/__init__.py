@@ -1,33 +1,98 @@
 """Fast backends of :mod:`corrlearn.affinity`: a numba CPU kernel and a Triton GPU kernel.
 
 Both follow the reference semantics in :mod:`corrlearn.affinity.reference` exactly; design notes and
-standalone microbenchmarks live in the top-level ``kernels/`` folder of the repository.
+standalone microbenchmarks live in the top-level ``kernels/`` folder of the repository. Arguments arrive
+validated by :mod:`corrlearn.affinity` (``restrict`` is a CPU bool tensor of length M).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 
+import torch
 
+
+@functools.lru_cache(maxsize=1)
 def numba_available() -> bool:
-    return False  # replaced when the numba kernel lands
+    """True when numba imports (the CPU kernel compiles lazily on first use, cached on disk)."""
+    if importlib.util.find_spec("numba") is None:
+        return False
+    try:
+        import numba  # noqa: F401
+    except Exception:
+        return False
+    return True
 
 
-def triton_available() -> bool:
-    return False  # replaced when the Triton kernel lands
+@functools.lru_cache(maxsize=1)
+def _triton_imports() -> bool:
+    if importlib.util.find_spec("triton") is None:
+        return False
+    try:
+        import triton  # noqa: F401
+        import triton.language  # noqa: F401
+    except Exception:
+        return False
+    return True
 
 
 def triton_interpreted() -> bool:
+    """True when the Triton interpreter is on (``TRITON_INTERPRET=1``, set before triton is imported)."""
     return os.environ.get("TRITON_INTERPRET", "") == "1"
 
 
+def triton_available() -> bool:
+    """True when triton imports and it can run here: a CUDA device, or the CPU interpreter."""
+    return _triton_imports() and (triton_interpreted() or torch.cuda.is_available())
+
+
+def _labels_2d(labels: torch.Tensor) -> torch.Tensor:
+    return labels.reshape(-1, labels.shape[-1])
+
+
+def _numba(query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels=None):
+    from corrlearn.kernels import numba_topk
+
+    # one float32/int64 signature keeps numba to a single compiled specialisation
+    q = query.detach().to("cpu", torch.float32).contiguous().numpy()
+    kk = keys.detach().to("cpu", torch.float32).contiguous().numpy()
+    lab = (
+        None if labels is None else _labels_2d(labels).detach().to("cpu", torch.float32).contiguous().numpy()
+    )
+    rs = restrict.detach().cpu().numpy().astype("uint8")
+    w, i, out = numba_topk.run(q, kk, k, temperature, grid, radius, radius_shape, rs, normalize, lab)
+    return torch.from_numpy(w), torch.from_numpy(i), (None if out is None else torch.from_numpy(out))
+
+
+def _triton(query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels=None):
+    from corrlearn.kernels import triton_topk
+
+    return triton_topk.run(
+        query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels
+    )
+
+
+def _dispatch(backend: str):
+    if backend == "numba":
+        return _numba
+    if backend == "triton":
+        return _triton
+    raise RuntimeError(f"backend {backend!r} is not a kernel backend (expected 'numba' or 'triton')")
+
+
 def topk_affinity(backend, query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize):
-    raise RuntimeError(f"backend {backend!r} is not implemented yet")
+    """(weights (Nq, k) float32, indices (Nq, k) int64) on the query's device, by the named kernel."""
+    w, i, _ = _dispatch(backend)(query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize)
+    return w.to(query.device), i.to(query.device)
 
 
-def propagate_labels(backend, query, keys, labels, k, temperature, grid, radius, radius_shape, restrict, normalize):
-    raise RuntimeError(f"backend {backend!r} is not implemented yet")
-
-
-_ = importlib.util
+def propagate_labels(
+    backend, query, keys, labels, k, temperature, grid, radius, radius_shape, restrict, normalize
+):
+    """(Nq, L) float32 soft labels, fused: the affinity never exists beyond (Nq, k)."""
+    _, _, out = _dispatch(backend)(
+        query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels
+    )
+    return out.to(query.device)

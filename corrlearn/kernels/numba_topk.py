@@ -1,0 +1,347 @@
+"""Fused top-k affinity on CPU with numba: tiles of query cells, a dot micro-kernel, running top-k buffers.
+
+Why this shape: a per-query scalar dot loop is latency bound, so queries go in tiles that share a block of
+keys, and each (tile x keys) score block comes from a register-blocked 4 x 2 dot micro-kernel (fastmath
+reassociation lets LLVM vectorise it). Frames without a spatial limit are streamed in chunks of KEY_CHUNK
+keys against tiles of FLAT_TILE consecutive queries. Radius-limited frames are scored per grid-row segment
+of ROW_TILE queries against, for each key row, only the contiguous columns inside the neighbourhood's chord
+at that row distance: no dense (Nq x M*Nk) block and no mask over one is ever formed. Every candidate goes
+through a threshold test against the query's current k-th best; the rare winners are inserted into a sorted
+per-query buffer with the exact tie rule (higher score first, then lower flat index), so the processing
+order does not matter. ``normalize="all"`` keeps a running logsumexp per query. Memory: O(Nq * k) state plus
+O(threads * tile * chunk) scratch, independent of M.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+ROW_TILE = 8  # query cells per tile (one grid-row segment) against radius-limited frames
+FLAT_TILE = 64  # consecutive query cells per tile against frames without a spatial limit
+KEY_CHUNK = 512  # keys per score block for frames without a spatial limit
+
+_CIRCLE, _SQUARE = 0, 1
+_NORM_TOPK, _NORM_ALL = 0, 1
+
+_FAST = {"reassoc", "contract", "nsz"}  # lets LLVM vectorise the dot reductions; no nnan/ninf (we use -inf)
+
+
+@njit(fastmath=_FAST, cache=True, nogil=True)
+def _dots(qt, kmat, row0, n, out, col0):
+    """out[a, col0 + b] = <qt[a], kmat[row0 + b]> for b < n: a register-blocked 4 x 2 micro-kernel.
+
+    Written by hand rather than np.dot because numba's BLAS (scipy's OpenBLAS) inside a prange loop
+    oversubscribes threads and is not safe under numba's OpenMP layer.
+    """
+    t, c = qt.shape
+    b = 0
+    while b + 2 <= n:
+        k0 = kmat[row0 + b]
+        k1 = kmat[row0 + b + 1]
+        a = 0
+        while a + 4 <= t:
+            q0 = qt[a]
+            q1 = qt[a + 1]
+            q2 = qt[a + 2]
+            q3 = qt[a + 3]
+            s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = np.float32(0.0)
+            for i in range(c):
+                x0 = k0[i]
+                x1 = k1[i]
+                s00 += q0[i] * x0
+                s01 += q0[i] * x1
+                s10 += q1[i] * x0
+                s11 += q1[i] * x1
+                s20 += q2[i] * x0
+                s21 += q2[i] * x1
+                s30 += q3[i] * x0
+                s31 += q3[i] * x1
+            out[a, col0 + b] = s00
+            out[a, col0 + b + 1] = s01
+            out[a + 1, col0 + b] = s10
+            out[a + 1, col0 + b + 1] = s11
+            out[a + 2, col0 + b] = s20
+            out[a + 2, col0 + b + 1] = s21
+            out[a + 3, col0 + b] = s30
+            out[a + 3, col0 + b + 1] = s31
+            a += 4
+        while a < t:
+            s0 = s1 = np.float32(0.0)
+            for i in range(c):
+                s0 += qt[a, i] * k0[i]
+                s1 += qt[a, i] * k1[i]
+            out[a, col0 + b] = s0
+            out[a, col0 + b + 1] = s1
+            a += 1
+        b += 2
+    while b < n:
+        kr = kmat[row0 + b]
+        for a in range(t):
+            s0 = np.float32(0.0)
+            for i in range(c):
+                s0 += qt[a, i] * kr[i]
+            out[a, col0 + b] = s0
+        b += 1
+
+
+@njit(cache=True, nogil=True)
+def _col_reach(dmin: int, reach: int, radius: float, shape: int) -> int:
+    """Largest |dx| inside the neighbourhood at row distance ``dmin`` (-1 if none)."""
+    if shape == _SQUARE:
+        return reach if dmin <= reach else -1
+    r2 = radius * radius
+    cr = reach
+    while cr >= 0 and float(dmin * dmin + cr * cr) >= r2:
+        cr -= 1
+    return cr
+
+
+@njit(cache=True, nogil=True)
+def _scan_block(
+    scores, n, cand_idx, cand_y, cand_x, masked, qy, qx, radius, shape, inv_t, bs, bi, k, want_lse, mx, se
+):
+    """Feed one (T, n) block of raw dot products into the per-query top-k buffers (and running logsumexp)."""
+    t = scores.shape[0]
+    r2 = radius * radius
+    for a in range(t):
+        thr_s = bs[a, k - 1]
+        thr_i = bi[a, k - 1]
+        if want_lse:
+            # block max first, so exp() never overflows and each candidate costs one exp
+            bmax = -np.inf
+            for b in range(n):
+                if masked:
+                    dy = cand_y[b] - qy[a]
+                    dx = cand_x[b] - qx[a]
+                    if shape == _CIRCLE:
+                        if not float(dy * dy + dx * dx) < r2:
+                            continue
+                    elif abs(dy) > radius or abs(dx) > radius:
+                        continue
+                s = scores[a, b] * inv_t
+                if s > bmax:
+                    bmax = s
+            if bmax > -np.inf:
+                acc = 0.0
+                for b in range(n):
+                    if masked:
+                        dy = cand_y[b] - qy[a]
+                        dx = cand_x[b] - qx[a]
+                        if shape == _CIRCLE:
+                            if not float(dy * dy + dx * dx) < r2:
+                                continue
+                        elif abs(dy) > radius or abs(dx) > radius:
+                            continue
+                    acc += math.exp(float(scores[a, b] * inv_t) - float(bmax))
+                bm = float(bmax)
+                if bm > mx[a]:
+                    se[a] = se[a] * math.exp(mx[a] - bm) + acc
+                    mx[a] = bm
+                else:
+                    se[a] += acc * math.exp(bm - mx[a])
+        for b in range(n):
+            s = scores[a, b] * inv_t  # float32 * float32, as the reference scales its float32 scores
+            j = cand_idx[b]
+            if s > thr_s or (s == thr_s and j < thr_i):
+                if masked:
+                    dy = cand_y[b] - qy[a]
+                    dx = cand_x[b] - qx[a]
+                    if shape == _CIRCLE:
+                        if not float(dy * dy + dx * dx) < r2:
+                            continue
+                    elif abs(dy) > radius or abs(dx) > radius:
+                        continue
+                p = k - 1
+                while p > 0 and (s > bs[a, p - 1] or (s == bs[a, p - 1] and j < bi[a, p - 1])):
+                    bs[a, p] = bs[a, p - 1]
+                    bi[a, p] = bi[a, p - 1]
+                    p -= 1
+                bs[a, p] = s
+                bi[a, p] = j
+                thr_s = bs[a, k - 1]
+                thr_i = bi[a, k - 1]
+
+
+@njit(cache=True, parallel=True)
+def _free_pass(q, keys, frames, inv_t, want_lse, bs, bi, mx, se):
+    """Score every query against every cell of ``frames`` (no spatial limit): tiles of consecutive queries."""
+    nq, c = q.shape
+    nk = keys.shape[1]
+    k = bs.shape[1]
+    n_tiles = (nq + FLAT_TILE - 1) // FLAT_TILE
+    dummy = np.zeros(1, np.int64)
+    for t in prange(n_tiles):
+        q0 = t * FLAT_TILE
+        nt = min(nq, q0 + FLAT_TILE) - q0
+        qt = q[q0 : q0 + nt]
+        sc = np.empty((nt, KEY_CHUNK), np.float32)
+        cand = np.empty(KEY_CHUNK, np.int64)
+        tbs = bs[q0 : q0 + nt]
+        tbi = bi[q0 : q0 + nt]
+        tmx = mx[q0 : q0 + nt]
+        tse = se[q0 : q0 + nt]
+        for f in frames:
+            kf = keys[f]
+            for s0 in range(0, nk, KEY_CHUNK):
+                n = min(nk, s0 + KEY_CHUNK) - s0
+                for b in range(n):
+                    cand[b] = f * nk + s0 + b
+                _dots(qt, kf, s0, n, sc, 0)
+                _scan_block(
+                    sc,
+                    n,
+                    cand,
+                    dummy,
+                    dummy,
+                    False,
+                    dummy,
+                    dummy,
+                    0.0,
+                    0,
+                    inv_t,
+                    tbs,
+                    tbi,
+                    k,
+                    want_lse,
+                    tmx,
+                    tse,
+                )
+
+
+@njit(cache=True, parallel=True)
+def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, mx, se):
+    """Score queries against the cells of ``frames`` inside their neighbourhood.
+
+    Tiles are ROW_TILE consecutive cells of one grid row; for each key row the columns are narrowed to the
+    neighbourhood's chord at that row distance, so about (23 * ROW_TILE + 414) / ROW_TILE keys per query are
+    scored for a radius-12 circle instead of the 441 inside it (a dense block would score all M * Nk).
+    """
+    nk = keys.shape[1]
+    k = bs.shape[1]
+    reach = int(math.ceil(radius)) - 1 if shape == _CIRCLE else int(math.floor(radius))
+    reach = max(reach, 0)
+    tiles_x = (w + ROW_TILE - 1) // ROW_TILE
+    cap = (2 * reach + 1) * min(w, ROW_TILE + 2 * reach)
+    for t in prange(h * tiles_x):
+        y = t // tiles_x
+        x0 = (t % tiles_x) * ROW_TILE
+        x1 = min(w, x0 + ROW_TILE)
+        nt = x1 - x0
+        q0 = y * w + x0
+        qt = q[q0 : q0 + nt]
+        qy = np.full(nt, y, np.int64)
+        qx = np.arange(x0, x1).astype(np.int64)
+        sc = np.empty((nt, cap), np.float32)
+        cand = np.empty(cap, np.int64)
+        cy = np.empty(cap, np.int64)
+        cx = np.empty(cap, np.int64)
+        tbs = bs[q0 : q0 + nt]
+        tbi = bi[q0 : q0 + nt]
+        tmx = mx[q0 : q0 + nt]
+        tse = se[q0 : q0 + nt]
+        for f in frames:
+            kf = keys[f]
+            n = 0
+            for yk in range(max(0, y - reach), min(h, y + reach + 1)):
+                cr = _col_reach(abs(yk - y), reach, radius, shape)
+                if cr < 0:
+                    continue
+                xa = max(0, x0 - cr)
+                xb = min(w, x1 + cr)
+                _dots(qt, kf, yk * w + xa, xb - xa, sc, n)
+                for xx in range(xa, xb):
+                    cand[n] = f * nk + yk * w + xx
+                    cy[n] = yk
+                    cx[n] = xx
+                    n += 1
+            if n > 0:
+                _scan_block(
+                    sc, n, cand, cy, cx, True, qy, qx, radius, shape, inv_t, tbs, tbi, k, want_lse, tmx, tse
+                )
+
+
+@njit(cache=True, parallel=True)
+def _finish(bs, bi, mx, se, normalize, labels, want_labels, out_w, out_i, out_l):
+    """Softmax (over the selected, or over all candidates via the running logsumexp), empty slots, labels."""
+    nq, k = bs.shape
+    for qi in prange(nq):
+        top = float(bs[qi, 0])
+        tot = 0.0
+        for j in range(k):
+            if bs[qi, j] > -np.inf and bs[qi, j] < np.inf:
+                tot += math.exp(float(bs[qi, j]) - top)
+        lse = mx[qi] + math.log(se[qi]) if se[qi] > 0.0 else -np.inf
+        for j in range(k):
+            s = bs[qi, j]
+            if s > -np.inf and s < np.inf:
+                wv = math.exp(float(s) - top) / tot if normalize == _NORM_TOPK else math.exp(float(s) - lse)
+                w32 = np.float32(wv)
+                out_w[qi, j] = w32
+                out_i[qi, j] = bi[qi, j]
+                if want_labels:
+                    src = bi[qi, j]
+                    for col in range(labels.shape[1]):
+                        out_l[qi, col] += w32 * labels[src, col]
+            else:
+                out_w[qi, j] = 0.0
+                out_i[qi, j] = -1
+
+
+def run(
+    query: np.ndarray,
+    keys: np.ndarray,
+    k: int,
+    temperature: float,
+    grid: tuple[int, int] | None,
+    radius: float | None,
+    radius_shape: str,
+    restrict: np.ndarray,
+    normalize: str,
+    labels: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Call the kernel on float32 C-contiguous arrays; returns (weights, indices, labels_out or None)."""
+    nq = query.shape[0]
+    h, w = grid if grid is not None else (0, 0)
+    out_w = np.zeros((nq, k), np.float32)
+    out_i = np.full((nq, k), -1, np.int64)
+    want = labels is not None
+    lab = labels if want else np.zeros((1, 1), np.float32)
+    out_l = np.zeros((nq, lab.shape[1]) if want else (1, 1), np.float32)
+    if nq == 0:
+        return out_w, out_i, (out_l if want else None)
+    inv_t = np.float32(1.0 / float(temperature))
+    want_lse = normalize == "all"
+    # per-query running state: top-k scores/indices (sorted) and the logsumexp over all candidates
+    bs = np.full((nq, k), -np.inf, np.float32)
+    bi = np.full((nq, k), np.int64(1) << 62, np.int64)
+    mx = np.full(nq, -np.inf)
+    se = np.zeros(nq)
+    m = keys.shape[0]
+    windowed = np.zeros(m, np.bool_) if radius is None else restrict.astype(np.bool_)
+    free = np.flatnonzero(~windowed).astype(np.int64)
+    limited = np.flatnonzero(windowed).astype(np.int64)
+    if free.size and keys.shape[1]:
+        _free_pass(query, keys, free, inv_t, want_lse, bs, bi, mx, se)
+    if limited.size and keys.shape[1]:
+        shape = np.int64(_CIRCLE if radius_shape == "circle" else _SQUARE)
+        _window_pass(
+            query,
+            keys,
+            limited,
+            np.int64(h),
+            np.int64(w),
+            np.float64(radius),
+            shape,
+            inv_t,
+            want_lse,
+            bs,
+            bi,
+            mx,
+            se,
+        )
+    norm = np.int64(_NORM_TOPK if normalize == "topk" else _NORM_ALL)
+    _finish(bs, bi, mx, se, norm, lab, want, out_w, out_i, out_l)
+    return out_w, out_i, (out_l if want else None)
