@@ -1,0 +1,227 @@
+"""JHMDB pose propagation: propagate each video's first-frame joints, decode, score PCK.
+
+Built on :class:`corrlearn.bench.runner.Runner` (resumable, shardable). Each video's result folder holds
+``keypoints.npy``: (2, 15, T) float64 [x; y] in 0-indexed pixels of the original frame, -1 where a joint's
+map lost all mass -- the format ``corrlearn eval jhmdb`` reads.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from corrlearn.bench.runner import RESULTS, Runner, peak_rss_mib
+from corrlearn.errors import CorrlearnError
+from corrlearn.metrics.pck import ALPHAS
+
+PRED_FILE = "keypoints.npy"
+RUN_JSON = "run.json"
+CSV = "per-video.csv"
+
+
+def item_name(video: str) -> str:
+    """Run-directory item of a video "<class>/<video>": "<class>__<video>" (one folder level)."""
+    return video.replace("/", "__")
+
+
+@dataclass
+class JhmdbBench:
+    """Settings of one JHMDB run; ``frame0`` overrides the preset's PCK rule ("skip" / "keep")."""
+
+    root: Path
+    run_dir: Path
+    preset: str = "crw"
+    model: str = "resnet18"
+    weights: Path | None = None
+    device: str = "cpu"
+    seed: int = 0
+    split: int = 1
+    list_file: Path | None = None
+    backend: str = "auto"
+    frame0: str | None = None
+
+    def __post_init__(self) -> None:
+        from corrlearn.datasets.jhmdb import load_jhmdb
+        from corrlearn.keypoints import get_keypoint_preset
+
+        self.root, self.run_dir = Path(self.root), Path(self.run_dir)
+        self.kp = get_keypoint_preset(self.preset)
+        self.videos = {
+            item_name(v.name): v for v in load_jhmdb(self.root, self.split, "test", self.list_file)
+        }
+        if not self.videos:
+            raise CorrlearnError(f"{self.root}: split {self.split} lists no test videos")
+        self._encoder = None
+
+    def config(self) -> dict:
+        import torch
+
+        import corrlearn
+        from corrlearn.models import file_sha256
+
+        if self.weights is not None and not Path(self.weights).is_file():
+            raise CorrlearnError(f"{self.weights}: weights file not found")
+        return {
+            "benchmark": "jhmdb",
+            "split": self.split,
+            "list_file": str(self.list_file) if self.list_file else None,
+            "preset": self.kp.to_dict(),
+            "model": self.model,
+            "weights_sha256": file_sha256(self.weights) if self.weights else None,
+            "seed": self.seed,
+            "device": self.device,
+            "backend": self.backend,
+            "corrlearn": corrlearn.__version__,
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        }
+
+    def encoder(self):
+        if self._encoder is None:
+            import torch
+
+            from corrlearn import models
+
+            torch.manual_seed(self.seed)
+            self._encoder = models.create(
+                self.model,
+                stride=8,
+                input_space=self.kp.propagation.input_space,
+                weights=self.weights,
+                seed=self.seed,
+            )
+        return self._encoder
+
+    def work(self, item: str, out: Path, progress: bool = True) -> dict:
+        from corrlearn.io.atomic import atomic_path
+        from corrlearn.io.frames import open_frames
+        from corrlearn.metrics.pck import video_pck
+        from corrlearn.tracking.keypoints import propagate_keypoints
+
+        video = self.videos[item]
+        frames = open_frames(video.frames[0].parent)
+        names = {p.stem for p in video.frames}
+        t0 = time.perf_counter()
+        stream = (frames.read(i) for i in range(len(frames)) if frames.names[i] in names)
+        pred = propagate_keypoints(
+            _Sized(stream, len(video)), video.joints[:, :, 0], self.encoder(), self.kp, self.device, self.backend,
+            progress, desc=video.name,
+        )  # fmt: skip
+        secs = time.perf_counter() - t0
+        with atomic_path(out / PRED_FILE) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, pred)
+        pck = video_pck(pred, video.joints, skip_first=self.kp.skip_first_frame)
+        return {"video": video.name, "frames": len(video), "fps": len(video) / secs, **_flat(pck)}
+
+    def runner(self) -> Runner:
+        return Runner(self.run_dir, self.config())
+
+    def run(self, shard=(0, 1), progress: bool = True) -> dict:
+        items = sorted(self.videos)
+        runner = self.runner()
+        summary = runner.run(
+            items, lambda it, out: self.work(it, out, progress), shard, progress, desc="videos"
+        )
+        if runner.missing(items):
+            return {"shard": summary, "complete": False, "missing": runner.missing(items)}
+        return {"shard": summary, "complete": True, **self.merge(progress=progress)}
+
+    def merge(self, frame0: str | None = None, progress: bool = True) -> dict:
+        """Score a finished run: per-video.csv, run.json and pck.png in the run directory."""
+        from corrlearn.io.atomic import write_json_atomic
+
+        runner = self.runner()
+        runner.prepare()
+        items = sorted(self.videos)
+        missing = runner.missing(items)
+        if missing:
+            raise CorrlearnError(
+                f"{self.run_dir}: {len(missing)} video(s) not finished yet: {', '.join(missing[:5])}"
+            )
+        frame0 = frame0 or self.frame0
+        if frame0 not in (None, "skip", "keep"):
+            raise CorrlearnError(f"frame0 must be 'skip' or 'keep', got {frame0!r}")
+        skip = self.kp.skip_first_frame if frame0 is None else frame0 == "skip"
+        files = {self.videos[it].name: self.run_dir / RESULTS / it / PRED_FILE for it in items}
+        result = evaluate_files(
+            {v.name: v for v in self.videos.values()}, files, skip, self.run_dir, self.kp.name
+        )
+        records = {it: runner.record(it) for it in items}
+        report = {
+            "config": runner.config,
+            "frame0": "skip" if skip else "keep",
+            "global": result["global"],
+            "videos": records,
+            "propagate_wall_s": sum(r.get("wall_s", 0.0) for r in records.values()),
+            "peak_rss_mib": max([r.get("peak_rss_mib", 0.0) for r in records.values()] + [peak_rss_mib()]),
+        }
+        write_json_atomic(self.run_dir / RUN_JSON, report)
+        return {"report": report, **result}
+
+
+class _Sized:
+    """An iterator with a length, so progress bars know the total."""
+
+    def __init__(self, it, n: int):
+        self.it, self.n = it, n
+
+    def __iter__(self):
+        return iter(self.it)
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _flat(pck: dict) -> dict:
+    return {k: v for k, v in pck.items() if k.startswith("PCK@")}
+
+
+def read_prediction(path: Path, shape: tuple[int, ...]) -> np.ndarray:
+    """A (2, J, T) prediction file; its shape must match the ground truth's."""
+    if not path.is_file():
+        raise CorrlearnError(f"{path}: prediction file not found")
+    try:
+        pred = np.load(path, allow_pickle=False)
+    except Exception as exc:
+        raise CorrlearnError(f"{path}: not a .npy array ({exc.__class__.__name__})") from None
+    if pred.shape != shape:
+        raise CorrlearnError(
+            f"{path}: shape {pred.shape}, expected {shape} (2 x joints x frames, like pos_img)"
+        )
+    return pred.astype(np.float64)
+
+
+def evaluate_files(
+    videos: dict,
+    files: dict[str, Path],
+    skip_first: bool,
+    out_dir: Path,
+    label: str,
+    visible_rule: str = "x>=0",
+) -> dict:
+    """PCK over prediction files {video name: path}; writes per-video.csv and pck.png into ``out_dir``."""
+    from corrlearn.io.atomic import write_text_atomic
+    from corrlearn.metrics.pck import PckAccumulator, pck_from_distances
+    from corrlearn.plots import pck_plot
+
+    acc = PckAccumulator(num_joints=15, skip_first=skip_first, visible_rule=visible_rule)
+    rows = ["video,frames," + ",".join(f"PCK@{a:g}" for a in ALPHAS)]
+    for name in sorted(files):
+        gt = videos[name].joints
+        d = acc.add(read_prediction(files[name], gt.shape), gt)
+        per = pck_from_distances([row[~np.isnan(row)] for row in d])
+        rows.append(f"{name},{gt.shape[2]}," + ",".join(f"{per[f'PCK@{a:g}']:.3f}" for a in ALPHAS))
+    glob = acc.result()
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    write_text_atomic(Path(out_dir) / CSV, "\n".join(rows) + "\n")
+    pck_plot(Path(out_dir) / "pck.png", {label: glob}, ALPHAS)
+    return {"global": glob, "csv": str(Path(out_dir) / CSV)}
+
+
+def summary_table(glob: dict) -> str:
+    return "  ".join(f"PCK@{a:g} {glob[f'PCK@{a:g}']:.1f}" for a in ALPHAS)
