@@ -38,7 +38,9 @@ def _check(
     normalize: str,
 ) -> torch.Tensor:
     if query.dim() != 2 or keys.dim() != 3:
-        raise ValueError(f"query must be (Nq, C) and keys (M, Nk, C); got {tuple(query.shape)} and {tuple(keys.shape)}")
+        raise ValueError(
+            f"query must be (Nq, C) and keys (M, Nk, C); got {tuple(query.shape)} and {tuple(keys.shape)}"
+        )
     if query.shape[1] != keys.shape[2]:
         raise ValueError(f"query has {query.shape[1]} channels but keys have {keys.shape[2]}")
     if k < 1:
@@ -61,7 +63,9 @@ def _check(
             raise ValueError("a radius needs grid=(h, w)")
         h, w = grid
         if query.shape[0] != h * w or keys.shape[1] != h * w:
-            raise ValueError(f"grid {grid} does not match {query.shape[0]} queries / {keys.shape[1]} keys per frame")
+            raise ValueError(
+                f"grid {grid} does not match {query.shape[0]} queries / {keys.shape[1]} keys per frame"
+            )
     return restrict_t
 
 
@@ -86,7 +90,9 @@ def resolve_backend(backend: str, device: torch.device) -> str:
         if not kernels.triton_available():
             raise RuntimeError("backend 'triton' requested but triton is not installed (pip install triton)")
         if device.type != "cuda" and not kernels.triton_interpreted():
-            raise RuntimeError("backend 'triton' needs CUDA tensors (or TRITON_INTERPRET=1 for the CPU interpreter)")
+            raise RuntimeError(
+                "backend 'triton' needs CUDA tensors (or TRITON_INTERPRET=1 for the CPU interpreter)"
+            )
     return backend
 
 
@@ -118,7 +124,9 @@ def topk_affinity(
         )
     from corrlearn import kernels
 
-    return kernels.topk_affinity(chosen, query, keys, k, temperature, grid, radius, radius_shape, restrict_t, normalize)
+    return kernels.topk_affinity(
+        chosen, query, keys, k, temperature, grid, radius, radius_shape, restrict_t, normalize
+    )
 
 
 def transfer(weights: torch.Tensor, indices: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
@@ -153,7 +161,9 @@ def propagate_labels(
     restrict_t = _check(query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize)
     chosen = resolve_backend(backend, query.device)
     if chosen == "torch":
-        w, i = topk_affinity_reference(query, keys, k, temperature, grid, radius, radius_shape, restrict_t, normalize)
+        w, i = topk_affinity_reference(
+            query, keys, k, temperature, grid, radius, radius_shape, restrict_t, normalize
+        )
         return transfer(w, i, labels)
     from corrlearn import kernels
 

@@ -51,5 +51,4 @@ def create(
     return enc.eval()
 
 
-
 __all__ = ["Encoder", "available", "create", "file_sha256", "load_weights", "read_state_dict", "DEFAULT_SEED"]

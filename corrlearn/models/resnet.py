@@ -101,7 +101,8 @@ class ResNetTrunk(nn.Module):
         downsample = None
         if stride != 1 or self._cin != planes * block.expansion:
             downsample = nn.Sequential(
-                _conv1x1(self._cin, planes * block.expansion, stride), nn.BatchNorm2d(planes * block.expansion)
+                _conv1x1(self._cin, planes * block.expansion, stride),
+                nn.BatchNorm2d(planes * block.expansion),
             )
         layers = [block(self._cin, planes, stride, downsample)]
         self._cin = planes * block.expansion

@@ -1,0 +1,1 @@
+"""Reading frames and masks, writing results atomically."""

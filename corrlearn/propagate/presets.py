@@ -1,0 +1,155 @@
+"""Propagation protocols of the published methods, as data.
+
+Every knob that moves DAVIS numbers is a field here, so a preset reproduces its codebase and a user can see
+(and change) exactly what runs. Sources: ajabri/videowalk ``code/test.py`` and ``utils/__init__.py`` (CRW),
+qianduoduolr/Spa-then-Temp ``vanilla_tracker.py`` and ``configs/test/res18_d8.py`` (STT),
+facebookresearch/dino ``eval_video_segmentation.py`` (DINO), Liusifei/UVC and 594422814/ContrastCorr ``test.py``
+and ``libs/test_utils.py``; summarised in ``shared/reference/protocols.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from corrlearn.errors import CorrlearnError
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One label-propagation protocol.
+
+    Input: frames are resized so the short side is ``short_side`` (None keeps the native size) and the long
+    side is floored to a multiple of ``long_multiple``; the encoder sees them in ``input_space``.
+    Affinity: features are L2-normalised if ``l2_normalize``; scores are divided by ``temperature``; each query
+    keeps its ``topk`` best keys, ``joint`` over the whole context or ``pairwise`` per context frame (then
+    averaged, UVC style); ``normalize`` is "topk" (softmax over the kept) or "all" (softmax over all keys, kept
+    values not renormalised). ``radius`` (feature cells, ``radius_shape`` circle/square) limits the keys of
+    the previous frames, and of the first frame too if ``radius_on_first``. ``mutual`` applies ContrastCorr's
+    mutual-matching reweighting (pairwise mode only).
+    Context: the first frame plus the ``context`` most recent predictions; ``pad_with_first`` fills the
+    context with copies of the first frame at the start of a video, as CRW's loader does.
+    Labels: the first mask is downsampled to the feature grid with ``label_downsample`` (bilinear on one-hot
+    maps, or nearest on ids); predictions are upsampled bilinearly, optionally min-max normalised per channel
+    (``minmax``), then argmaxed.
+    """
+
+    name: str
+    input_space: str = "rgb"
+    short_side: int | None = None
+    long_multiple: int = 1
+    l2_normalize: bool = True
+    temperature: float = 0.05
+    topk: int = 10
+    mode: str = "joint"
+    normalize: str = "topk"
+    radius: float | None = 12.0
+    radius_shape: str = "circle"
+    radius_on_first: bool = False
+    mutual: bool = False
+    context: int = 20
+    pad_with_first: bool = False
+    label_downsample: str = "bilinear"
+    minmax: bool = False
+
+    def replace(self, **changes) -> Preset:
+        """A copy with some fields changed (e.g. ``preset.replace(context=7)``)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        # CRW: README command (temperature 0.05; the code default is 0.07), joint top-10, disc radius 12 not
+        # applied to the long-term memory (first frame), 20 previous frames with the first frame repeated to
+        # fill the context at the start, bilinear label resizing, no min-max normalisation.
+        Preset(
+            name="crw",
+            input_space="rgb",
+            temperature=0.05,
+            topk=10,
+            radius=12.0,
+            radius_shape="circle",
+            radius_on_first=False,
+            context=20,
+            pad_with_first=True,
+            label_downsample="bilinear",
+            minmax=False,
+        ),
+        # STT d8: Lab input, temperature 0.07, joint top-10, square ±12 window on every frame including the
+        # first, first + 20 previous, nearest label downsampling, per-channel min-max before argmax.
+        Preset(
+            name="stt",
+            input_space="lab",
+            short_side=480,
+            temperature=0.07,
+            topk=10,
+            radius=12.0,
+            radius_shape="square",
+            radius_on_first=True,
+            context=20,
+            label_downsample="nearest",
+            minmax=True,
+        ),
+        # DINO: temperature 0.1, top-5, square ±12 including the first frame, first + 7 previous, short side
+        # 480 with the long side floored to a multiple of 64.
+        Preset(
+            name="dino",
+            input_space="rgb",
+            short_side=480,
+            long_multiple=64,
+            temperature=0.1,
+            topk=5,
+            radius=12.0,
+            radius_shape="square",
+            radius_on_first=True,
+            context=7,
+            label_downsample="nearest",
+            minmax=True,
+        ),
+        # UVC: no L2 norm, temperature 1, each of first + 7 previous frames propagated alone with a softmax
+        # over all its pixels and the top-5 kept unrenormalised, predictions averaged over the pairs.
+        Preset(
+            name="uvc",
+            input_space="lab",
+            short_side=480,
+            long_multiple=64,
+            l2_normalize=False,
+            temperature=1.0,
+            topk=5,
+            mode="pairwise",
+            normalize="all",
+            radius=None,
+            context=7,
+            label_downsample="nearest",
+            minmax=True,
+        ),
+        # ContrastCorr: UVC's protocol at short side 560 plus mutual matching of each pair's affinity.
+        Preset(
+            name="contrastcorr",
+            input_space="lab",
+            short_side=560,
+            long_multiple=64,
+            l2_normalize=False,
+            temperature=1.0,
+            topk=5,
+            mode="pairwise",
+            normalize="all",
+            radius=None,
+            mutual=True,
+            context=7,
+            label_downsample="nearest",
+            minmax=True,
+        ),
+    )
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The named preset; raise :class:`CorrlearnError` listing the known ones otherwise."""
+    if name not in PRESETS:
+        raise CorrlearnError(f"unknown preset {name!r}; known presets: {', '.join(sorted(PRESETS))}")
+    return PRESETS[name]

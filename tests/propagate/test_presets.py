@@ -1,0 +1,49 @@
+import dataclasses
+
+import pytest
+
+from corrlearn.errors import CorrlearnError
+from corrlearn.propagate import PRESETS, get_preset
+
+
+def test_crw_matches_videowalk():
+    p = get_preset("crw")
+    assert (p.l2_normalize, p.temperature, p.topk, p.mode) == (True, 0.05, 10, "joint")
+    assert (p.radius, p.radius_shape, p.radius_on_first) == (12.0, "circle", False)
+    assert (p.context, p.pad_with_first, p.label_downsample, p.minmax) == (20, True, "bilinear", False)
+    assert p.input_space == "rgb" and p.short_side is None
+
+
+def test_stt_matches_spa_then_temp():
+    p = get_preset("stt")
+    assert (p.input_space, p.temperature, p.topk) == ("lab", 0.07, 10)
+    assert (p.radius, p.radius_shape, p.radius_on_first) == (12.0, "square", True)
+    assert (p.context, p.label_downsample, p.minmax) == (20, "nearest", True)
+
+
+def test_dino_matches_dino():
+    p = get_preset("dino")
+    assert (p.temperature, p.topk, p.context) == (0.1, 5, 7)
+    assert (p.radius, p.radius_shape, p.radius_on_first) == (12.0, "square", True)
+    assert (p.short_side, p.long_multiple) == (480, 64)
+
+
+def test_uvc_and_contrastcorr_are_pairwise_unrenormalised():
+    for name in ("uvc", "contrastcorr"):
+        p = get_preset(name)
+        assert (p.mode, p.normalize, p.topk, p.temperature, p.l2_normalize) == ("pairwise", "all", 5, 1.0, False)
+        assert p.context == 7 and p.radius is None
+    assert PRESETS["contrastcorr"].mutual and not PRESETS["uvc"].mutual
+
+
+def test_presets_are_frozen_data():
+    p = get_preset("crw")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.topk = 3
+    assert p.replace(topk=3).topk == 3 and p.topk == 10
+    assert set(p.to_dict()) == {f.name for f in dataclasses.fields(p)}
+
+
+def test_unknown_preset_is_one_clear_line():
+    with pytest.raises(CorrlearnError, match="unknown preset 'nope'; known presets: contrastcorr, crw, dino"):
+        get_preset("nope")

@@ -1,0 +1,45 @@
+"""Synthetic videos with known motion, for unit tests."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def textured_image(height: int, width: int, seed: int = 0) -> np.ndarray:
+    """A smooth random colour texture (RGB uint8) that random CNN features can tell apart locally."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    img = np.zeros((height, width, 3), np.float64)
+    # octaves of smooth noise: structure at every scale, like natural images
+    for scale, amp in ((32, 1.0), (16, 0.8), (8, 0.6), (4, 0.4), (2, 0.3)):
+        small = rng.normal(size=(height // scale + 2, width // scale + 2, 3))
+        img += amp * cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+    img = (img - img.min()) / (img.max() - img.min()) * 255
+    return img.astype(np.uint8)
+
+
+def translating_video(
+    n_frames: int = 6, size: tuple[int, int] = (96, 128), step: tuple[int, int] = (2, 3), seed: int = 0
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Frames of a large texture seen through a window moving by ``step`` (dy, dx) pixels per frame, and the
+    ground-truth masks of a square object painted on the texture (ids 1) and a second one (id 2)."""
+    h, w = size
+    pad = 4 + n_frames * max(abs(step[0]), abs(step[1]))
+    big = textured_image(h + 2 * pad, w + 2 * pad, seed)
+    ids_big = np.zeros(big.shape[:2], np.uint8)
+    # objects sit in the middle of the path the window travels, so they stay in view throughout
+    cy, cx = pad + h // 2 + (n_frames - 1) * step[0] // 2, pad + w // 2 + (n_frames - 1) * step[1] // 2
+    ids_big[cy - h // 6 : cy + h // 6, cx - w // 3 : cx] = 1
+    ids_big[cy - h // 6 : cy + h // 6, cx + 4 : cx + w // 4] = 2
+    frames, masks = [], []
+    for t in range(n_frames):
+        y0, x0 = pad + t * step[0], pad + t * step[1]
+        frames.append(big[y0 : y0 + h, x0 : x0 + w].copy())
+        masks.append(ids_big[y0 : y0 + h, x0 : x0 + w].copy())
+    return frames, masks
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    u = np.logical_or(a, b).sum()
+    return float(np.logical_and(a, b).sum() / u) if u else 1.0
