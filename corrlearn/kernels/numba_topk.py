@@ -216,8 +216,8 @@ def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, 
     """Score queries against the cells of ``frames`` inside their neighbourhood.
 
     Tiles are ROW_TILE consecutive cells of one grid row; for each key row the columns are narrowed to the
-    neighbourhood's chord at that row distance, so about (23 * ROW_TILE + 414) / ROW_TILE keys per query are
-    scored for a radius-12 circle instead of the 441 inside it (a dense block would score all M * Nk).
+    neighbourhood's chord at that row distance, so a radius-12 circle costs 23 * ROW_TILE + 414 = 598 keys per
+    query (441 lie inside the circle; a dense block would score all Nk = h * w of each frame).
     """
     nk = keys.shape[1]
     k = bs.shape[1]
