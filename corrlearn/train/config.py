@@ -69,6 +69,7 @@ class TrainConfig:
     eval_every: int = 0
     eval_sequences: list[str] | None = None
     eval_preset: str | None = None
+    eval_short_side: int | None = None  # override the preset's working resolution (e.g. 240 on CPU)
 
     def resolved(self) -> TrainConfig:
         """A copy with the objective's defaults filled in and every value checked."""

@@ -295,7 +295,14 @@ def _evaluate(cfg, objective, device, info, log_path: Path, step: int) -> None:
         seqs = cfg.eval_sequences
         if not seqs:
             raise CorrlearnError("--eval-davis needs --eval-sequences (held-out sequences to score)")
-        scores = davis_jf(objective.encoder, cfg.eval_davis, seqs, cfg.eval_preset or "crw", device)
+        scores = davis_jf(
+            objective.encoder,
+            cfg.eval_davis,
+            seqs,
+            cfg.eval_preset or "crw",
+            device,
+            short_side=cfg.eval_short_side,
+        )
         _log(log_path, {"step": step, "eval": "davis", "sequences": len(seqs), **scores})
     dist_utils.barrier()
 
