@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise CorrlearnError(
             f"--start-frame {args.start_frame} is outside 0..{len(frames) - 2} for {args.video}"
         )
+    frames.validate()
     mask = read_mask(args.mask)
     check_first_mask(mask, args.mask, frames.size)
     encoder = models.create(

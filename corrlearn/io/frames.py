@@ -90,6 +90,11 @@ class FrameSource:
         cap.release()
         return self._check(frame if ok else None, f"{self.path} frame {i}")
 
+    def validate(self) -> None:
+        """Decode every frame once so a broken or odd-sized frame is reported before any output is written."""
+        for _ in self.iter_from(0):
+            pass
+
     def iter_from(self, start: int = 0) -> Iterator[np.ndarray]:
         """Frames ``start``, ``start + 1``, ... decoded one at a time (a video is read sequentially)."""
         if self._files is not None:

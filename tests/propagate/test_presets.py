@@ -31,7 +31,13 @@ def test_dino_matches_dino():
 def test_uvc_and_contrastcorr_are_pairwise_unrenormalised():
     for name in ("uvc", "contrastcorr"):
         p = get_preset(name)
-        assert (p.mode, p.normalize, p.topk, p.temperature, p.l2_normalize) == ("pairwise", "all", 5, 1.0, False)
+        assert (p.mode, p.normalize, p.topk, p.temperature, p.l2_normalize) == (
+            "pairwise",
+            "all",
+            5,
+            1.0,
+            False,
+        )
         assert p.context == 7 and p.radius is None
     assert PRESETS["contrastcorr"].mutual and not PRESETS["uvc"].mutual
 
