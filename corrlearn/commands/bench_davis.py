@@ -1,0 +1,87 @@
+"""``corrlearn bench davis``: propagate every DAVIS sequence, write PNGs, score J&F (resumable, shardable)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+GROUP = "bench"
+NAME = "davis"
+HELP = "propagate first-frame masks over DAVIS val and score J&F (resumable, shardable)"
+DESCRIPTION = """\
+Runs label propagation with a preset over every sequence of ImageSets/<year>/val.txt (or --sequences),
+writes palette PNGs to OUT/results/<sequence>/<frame>.png and, once every sequence is done, scores them with
+the official-parity J&F (OUT/eval/*.csv, OUT/run.json with timings and peak memory).
+
+Resumable: a killed run restarted with the same arguments skips finished sequences and produces identical
+files; a different configuration (preset, model, weights, device, versions) is refused. --shard i/n runs
+sequences i, i+n, ...; torchrun's RANK/WORLD_SIZE split further. The shard that finishes last evaluates; or
+run with --merge afterwards.
+"""
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--root", required=True, type=Path, help="DAVIS root (JPEGImages/, Annotations/, ImageSets/)"
+    )
+    parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
+    parser.add_argument(
+        "--preset", default="crw", help="propagation protocol: crw, stt, dino, uvc, contrastcorr"
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        nargs="+",
+        metavar="FIELD=VALUE",
+        default=None,
+        help="change preset fields, e.g. --set context=7 topk=5 radius=none (recorded in config.json)",
+    )
+    parser.add_argument("--model", default="resnet18", help="encoder architecture (resnet18, resnet50)")
+    parser.add_argument("--weights", type=Path, default=None, help="checkpoint (default: seeded random init)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--backend", default="auto", help="affinity backend passed to the engine")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the default initialisation")
+    parser.add_argument("--year", default="2016", choices=["2016", "2017"], help="sequence list year")
+    parser.add_argument("--sequences", nargs="+", default=None, help="only these sequences")
+    parser.add_argument("--shard", default=None, help="i/n: run only shard i (0-based) of n")
+    parser.add_argument("--baseline", default=None, choices=["copy-first"], help="a trivial method instead")
+    parser.add_argument(
+        "--merge", action="store_true", help="only evaluate a run whose sequences are all done"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def run(args: argparse.Namespace) -> int:
+    from corrlearn.bench.davis import DavisBench, parse_overrides, summary_table
+    from corrlearn.bench.runner import effective_shard, parse_shard
+    from corrlearn.errors import CorrlearnError
+
+    if not args.root.is_dir():
+        raise CorrlearnError(f"{args.root}: DAVIS root not found")
+    bench = DavisBench(
+        root=args.root,
+        run_dir=args.out,
+        preset=args.preset,
+        model=args.model,
+        weights=args.weights,
+        device=args.device,
+        seed=args.seed,
+        year=args.year,
+        backend=args.backend,
+        baseline=args.baseline,
+        overrides=parse_overrides(args.overrides),
+    )
+    progress = not args.quiet
+    if args.merge:
+        out = bench.merge(args.sequences, progress=progress)
+    else:
+        shard = effective_shard(parse_shard(args.shard))
+        out = bench.run(args.sequences, shard=shard, progress=progress)
+        s = out["shard"]
+        print(f"shard {s['shard']}: {len(s['computed'])} computed, {len(s['skipped'])} already done")
+        if not out["complete"]:
+            print(f"{len(out['missing'])} sequence(s) left in other shards; evaluate later with --merge")
+            return 0
+    print(summary_table(out["report"], out["evaluation"]))
+    print(f"wrote {args.out / 'eval'} and {args.out / 'run.json'}")
+    return 0
