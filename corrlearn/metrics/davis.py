@@ -12,8 +12,9 @@ differences from the official script:
 * A result whose largest id is *below* the number of ground-truth objects (an object lost in every evaluated
   frame) aborts the official script; here the missing object is scored as an empty mask. An id *above* the
   number of objects is an error in both.
-* Decay bin indices are computed in int64; the official code casts them to uint8, which only differs for
-  sequences of more than 256 evaluated frames (no DAVIS sequence has that many).
+* Decay bin indices are computed in int64; the official code casts them to uint8, which wraps around (and
+  empties or scrambles the bins) for sequences of more than 255 evaluated frames. Up to 255 the two agree;
+  the longest DAVIS sequence has 104 frames.
 * Missing result frames: the official script prints "frame not found" and exits; here it is a
   :class:`CorrlearnError` naming the missing file. As in the official script, only the evaluated frames
   (all but the first and last, semi-supervised) need to exist.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -182,9 +184,10 @@ def decay_bins(n: int) -> list[tuple[int, int]]:
 
 
 def _nanmean(values: np.ndarray) -> float:
-    values = np.asarray(values, dtype=np.float64)
-    finite = values[~np.isnan(values)]
-    return float(finite.mean()) if finite.size else math.nan
+    # np.nanmean itself (not mean of the finite values): same summation order, so the same last bit
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        return float(np.nanmean(np.asarray(values, dtype=np.float64)))
 
 
 def db_statistics(per_frame_values: Sequence[float] | np.ndarray) -> tuple[float, float, float]:

@@ -168,10 +168,13 @@ def test_statistics_nan_and_empty():
     assert dm.db_statistics([0.7]) == (pytest.approx(0.7), 1.0, 0.0)
 
 
-def test_decay_bins_agree_with_official_uint8_formula_up_to_256_frames():
-    for n in range(1, 257):
+def test_decay_bins_agree_with_official_uint8_formula_up_to_255_frames():
+    for n in range(1, 256):
         ids = (np.round(np.linspace(1, n, 5) + 1e-10) - 1).astype(np.uint8)
-        assert dm.decay_bins(n) == [(int(ids[i]), int(ids[i + 1]) + 1) for i in range(4)], n
+        # the official slice end is ids[i + 1] + 1 in uint8 arithmetic; it cannot wrap while n <= 255
+        assert dm.decay_bins(n) == [(int(ids[i]), int(ids[i + 1] + np.uint8(1))) for i in range(4)], n
+    # beyond that the official uint8 indices wrap (255 + 1 == 0); ours keep the intended last bin
+    assert dm.decay_bins(300)[3] == (224, 300)
 
 
 # ------------------------------------------------------------------------------------------------ sequences
@@ -399,3 +402,49 @@ def test_eval_errors_name_the_file(davis_root, tmp_path, capsys):
     ]
     assert main(argv) == 2
     assert "00010.png" in capsys.readouterr().err
+
+
+def write_palette(path, ids):
+    from corrlearn.io.masks import DAVIS_PALETTE
+
+    img = Image.fromarray(ids.astype(np.uint8), mode="P")
+    img.putpalette(DAVIS_PALETTE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path)
+
+
+def test_davis2017_palette_layout_with_void_and_two_objects(tmp_path):
+    root, res_dir = tmp_path / "DAVIS", tmp_path / "res"
+    (root / "ImageSets" / "2017").mkdir(parents=True)
+    (root / "ImageSets" / "2017" / "val.txt").write_text("toy\n")
+    rng = np.random.default_rng(3)
+    gt = np.zeros((6, 21, 33), np.uint8)
+    res = np.zeros_like(gt)
+    for t in range(6):
+        gt[t, 3 + t : 9 + t, 4:12] = 1
+        gt[t, 12:18, 15 + t : 25 + t] = 2
+        gt[t, 9 + t, 4:12] = 255  # void band under object 1
+        res[t] = np.where(rng.random(gt[t].shape) > 0.2, gt[t], 0)
+        res[t][res[t] == 255] = 0
+        write_palette(root / "Annotations" / "480p" / "toy" / f"{t:05d}.png", gt[t])
+        if 0 < t < 5:  # first and last result frames are not needed
+            write_palette(res_dir / "toy" / f"{t:05d}.png", res[t])
+    r = dm.evaluate(root, res_dir, "2017", progress=False)
+    assert [o.name for o in r.objects] == ["toy_1", "toy_2"]
+    expected = dm.evaluate_sequence(gt, res, name="toy")
+    for got, exp in zip(r.objects, expected, strict=True):
+        assert got.j_per_frame == exp.j_per_frame and got.f_per_frame == exp.f_per_frame
+        # independent per-frame values: void counts as background, as in the official loader
+        gts = [(gt[t] == got.object_id) for t in range(1, 5)]
+        ress = [(res[t] == got.object_id) for t in range(1, 5)]
+        np.testing.assert_allclose(
+            got.j_per_frame, [ref_j(a, b) for a, b in zip(gts, ress, strict=True)], atol=1e-12
+        )
+        np.testing.assert_allclose(
+            got.f_per_frame, [ref_f(b, a) for a, b in zip(gts, ress, strict=True)], atol=1e-12
+        )
+    excl = dm.evaluate(root, res_dir, "2017", void="exclude", progress=False)
+    assert excl.objects[1].j_per_frame == r.objects[1].j_per_frame  # void touches only object 1
+    assert excl.global_["J-Mean"] >= r.global_["J-Mean"]
+    with pytest.raises(CorrlearnError, match="ImageSets/2016/val.txt"):
+        dm.evaluate(root, res_dir, "2016", progress=False)
