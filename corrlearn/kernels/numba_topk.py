@@ -3,9 +3,9 @@
 Why this shape: a per-query scalar dot loop is latency bound, so queries go in tiles that share a block of
 keys, and each (tile x keys) score block comes from a register-blocked 4 x 2 dot micro-kernel (fastmath
 reassociation lets LLVM vectorise it). Frames without a spatial limit are streamed in chunks of KEY_CHUNK
-keys against tiles of FLAT_TILE consecutive queries. Radius-limited frames are scored per grid-row segment
-of ROW_TILE queries against, for each key row, only the contiguous columns inside the neighbourhood's chord
-at that row distance: no dense (Nq x M*Nk) block and no mask over one is ever formed. Every candidate goes
+keys against tiles of FLAT_TILE consecutive queries. Radius-limited frames are scored per tile of TILE_ROWS x
+TILE_COLS queries against, for each key row, only the contiguous columns inside the neighbourhood's chord
+at the row distance nearest the tile: no dense (Nq x M*Nk) block and no mask over one is ever formed. Every candidate goes
 through a threshold test against the query's current k-th best; the rare winners are inserted into a sorted
 per-query buffer with the exact tie rule (higher score first, then lower flat index), so the processing
 order does not matter. ``normalize="all"`` keeps a running logsumexp per query. Memory: O(Nq * k) state plus
@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-ROW_TILE = 8  # query cells per tile (one grid-row segment) against radius-limited frames
+TILE_ROWS, TILE_COLS = 4, 8  # query tile (grid cells) against radius-limited frames
 FLAT_TILE = 64  # consecutive query cells per tile against frames without a spatial limit
 KEY_CHUNK = 512  # keys per score block for frames without a spatial limit
 
@@ -215,38 +215,61 @@ def _free_pass(q, keys, frames, inv_t, want_lse, bs, bi, mx, se):
 def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, mx, se):
     """Score queries against the cells of ``frames`` inside their neighbourhood.
 
-    Tiles are ROW_TILE consecutive cells of one grid row; for each key row the columns are narrowed to the
-    neighbourhood's chord at that row distance, so a radius-12 circle costs 23 * ROW_TILE + 414 = 598 keys per
-    query (441 lie inside the circle; a dense block would score all Nk = h * w of each frame).
+    Tiles are TILE_ROWS x TILE_COLS query cells. For each key row only the contiguous columns that some query
+    of the tile can reach are scored (the neighbourhood's chord at the row distance nearest the tile), so a
+    radius-12 circle costs about 690 keys per query for 4 x 8 tiles (441 lie inside the circle; a dense block
+    would score all Nk = h * w cells of each frame).
     """
+    c = q.shape[1]
     nk = keys.shape[1]
     k = bs.shape[1]
     reach = int(math.ceil(radius)) - 1 if shape == _CIRCLE else int(math.floor(radius))
     reach = max(reach, 0)
-    tiles_x = (w + ROW_TILE - 1) // ROW_TILE
-    cap = (2 * reach + 1) * min(w, ROW_TILE + 2 * reach)
-    for t in prange(h * tiles_x):
-        y = t // tiles_x
-        x0 = (t % tiles_x) * ROW_TILE
-        x1 = min(w, x0 + ROW_TILE)
-        nt = x1 - x0
-        q0 = y * w + x0
-        qt = q[q0 : q0 + nt]
-        qy = np.full(nt, y, np.int64)
-        qx = np.arange(x0, x1).astype(np.int64)
+    tiles_y = (h + TILE_ROWS - 1) // TILE_ROWS
+    tiles_x = (w + TILE_COLS - 1) // TILE_COLS
+    cap = min(h, TILE_ROWS + 2 * reach) * min(w, TILE_COLS + 2 * reach)
+    for t in prange(tiles_y * tiles_x):
+        y0 = (t // tiles_x) * TILE_ROWS
+        x0 = (t % tiles_x) * TILE_COLS
+        y1 = min(h, y0 + TILE_ROWS)
+        x1 = min(w, x0 + TILE_COLS)
+        nt = (y1 - y0) * (x1 - x0)
+        qidx = np.empty(nt, np.int64)
+        qy = np.empty(nt, np.int64)
+        qx = np.empty(nt, np.int64)
+        a = 0
+        for yy in range(y0, y1):
+            for xx in range(x0, x1):
+                qidx[a] = yy * w + xx
+                qy[a] = yy
+                qx[a] = xx
+                a += 1
+        # the tile's queries and running state, gathered so the micro-kernel sees contiguous rows
+        qt = np.empty((nt, c), np.float32)
+        tbs = np.empty((nt, k), np.float32)
+        tbi = np.empty((nt, k), np.int64)
+        tmx = np.empty(nt)
+        tse = np.empty(nt)
+        for a in range(nt):
+            qt[a, :] = q[qidx[a], :]
+            tbs[a, :] = bs[qidx[a], :]
+            tbi[a, :] = bi[qidx[a], :]
+            tmx[a] = mx[qidx[a]]
+            tse[a] = se[qidx[a]]
         sc = np.empty((nt, cap), np.float32)
         cand = np.empty(cap, np.int64)
         cy = np.empty(cap, np.int64)
         cx = np.empty(cap, np.int64)
-        tbs = bs[q0 : q0 + nt]
-        tbi = bi[q0 : q0 + nt]
-        tmx = mx[q0 : q0 + nt]
-        tse = se[q0 : q0 + nt]
         for f in frames:
             kf = keys[f]
             n = 0
-            for yk in range(max(0, y - reach), min(h, y + reach + 1)):
-                cr = _col_reach(abs(yk - y), reach, radius, shape)
+            for yk in range(max(0, y0 - reach), min(h, y1 + reach)):
+                dmin = 0
+                if yk < y0:
+                    dmin = y0 - yk
+                elif yk >= y1:
+                    dmin = yk - (y1 - 1)
+                cr = _col_reach(dmin, reach, radius, shape)
                 if cr < 0:
                     continue
                 xa = max(0, x0 - cr)
@@ -261,6 +284,11 @@ def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, 
                 _scan_block(
                     sc, n, cand, cy, cx, True, qy, qx, radius, shape, inv_t, tbs, tbi, k, want_lse, tmx, tse
                 )
+        for a in range(nt):
+            bs[qidx[a], :] = tbs[a, :]
+            bi[qidx[a], :] = tbi[a, :]
+            mx[qidx[a]] = tmx[a]
+            se[qidx[a]] = tse[a]
 
 
 @njit(cache=True, parallel=True)
