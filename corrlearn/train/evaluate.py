@@ -21,10 +21,12 @@ def davis_jf(
     device: str | torch.device = "cpu",
     short_side: int | None = None,
     progress: bool = False,
+    max_frames: int | None = None,
 ) -> dict[str, float]:
     """J&F-Mean (and J-Mean, F-Mean) of ``encoder`` on ``sequences`` of a DAVIS root under a preset.
 
     ``short_side`` overrides the preset's working resolution (e.g. 240 on CPU); masks are scored at full size.
+    ``max_frames`` scores only the first frames of each sequence (a quick check, not the benchmark protocol).
     """
     from corrlearn.io.frames import open_frames
     from corrlearn.metrics.davis import (
@@ -49,7 +51,7 @@ def davis_jf(
                 frames_dir = root / "JPEGImages" / "480p" / seq
                 if not frames_dir.is_dir():
                     raise CorrlearnError(f"{frames_dir}: evaluation sequence not found")
-                names = gt_frame_names(root, seq)
+                names = gt_frame_names(root, seq)[:max_frames]
                 gt = [_read_ids(annotation_dir(root, seq) / f"{n}.png") for n in names]
                 src = open_frames(frames_dir)
                 pred = list(

@@ -1,0 +1,184 @@
+"""`corrlearn train` end to end on DAVIS frames with tiny settings (in-process)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from corrlearn import models
+from corrlearn.cli import main
+
+TINY = {
+    "nodes": "pixels",
+    "crop_size": 32,
+    "clip_len": 2,
+    "batch_size": 2,
+    "steps": 2,
+    "checkpoint_every": 1,
+    "log_every": 1,
+    "workers": 0,
+    "device": "cpu",
+}
+
+
+def _config(tmp_path, **extra):
+    p = tmp_path / "cfg.json"
+    p.write_text(json.dumps({**TINY, **extra}))
+    return str(p)
+
+
+@pytest.mark.realdata
+def test_config_is_recorded_resolved_with_command_line_overrides(tmp_path, davis_root, capsys):
+    out = tmp_path / "run"
+    seqs = tmp_path / "seqs.txt"
+    seqs.write_text("dog\ncamel\n")
+    rc = main(
+        [
+            "train",
+            "--objective",
+            "crw",
+            "--config",
+            _config(tmp_path, seed=5),
+            "--data",
+            str(davis_root),
+            "--out",
+            str(out),
+            "--steps",
+            "1",
+            "--sequences-file",
+            str(seqs),
+            "--no-progress",
+        ]
+    )
+    assert rc == 0
+    rec = json.loads((out / "config.json").read_text())
+    assert rec["steps"] == 1  # the command line overrides the file
+    assert rec["seed"] == 5 and rec["crop_size"] == 32  # the file's values are kept
+    assert rec["lr"] == 1e-4 and rec["temperature"] == 0.07  # objective defaults are written out
+    assert rec["sequences"] == ["dog", "camel"] and rec["data"] == [str(davis_root)]
+    log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
+    assert log[-1]["step"] == 1 and "loss" in log[-1] and "clips_per_s" in log[-1]
+    # the saved encoder loads straight into corrlearn's encoder (what `propagate --weights` does)
+    enc = models.create("resnet18", weights=out / "encoder.pt")
+    enc2 = models.create("resnet18", weights=out / "checkpoint.pt")
+    assert all(
+        torch.equal(a, b) for a, b in zip(enc.state_dict().values(), enc2.state_dict().values(), strict=True)
+    )
+    # a second run into the same dir without --resume is refused with one line
+    rc = main(
+        [
+            "train",
+            "--objective",
+            "crw",
+            "--config",
+            _config(tmp_path),
+            "--data",
+            str(davis_root),
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
+    assert rc == 2
+    assert "--resume" in capsys.readouterr().err
+    # --resume with more steps continues from the checkpoint
+    assert (
+        main(
+            [
+                "train",
+                "--objective",
+                "crw",
+                "--data",
+                str(davis_root),
+                "--out",
+                str(out),
+                "--resume",
+                "--steps",
+                "2",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    assert json.loads((out / "log.jsonl").read_text().splitlines()[-1])["step"] == 2
+
+
+@pytest.mark.realdata
+def test_stt_stages_chain_through_the_teacher(tmp_path, davis_root):
+    stage1, stage2 = tmp_path / "s1", tmp_path / "s2"
+    common = ["--data", str(davis_root), "--sequences", "dog", "camel", "--no-progress"]
+    assert (
+        main(
+            [
+                "train",
+                "--objective",
+                "stt-spatial",
+                "--config",
+                _config(tmp_path, queue_size=16),
+                *common,
+                "--out",
+                str(stage1),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "train",
+                "--objective",
+                "stt-temporal",
+                "--config",
+                _config(tmp_path),
+                "--teacher",
+                str(stage1 / "encoder.pt"),
+                *common,
+                "--out",
+                str(stage2),
+            ]
+        )
+        == 0
+    )
+    log = json.loads((stage2 / "log.jsonl").read_text().splitlines()[-1])
+    assert {"rec_fine", "rec_coarse", "local_distill", "global_distill"} <= set(log)
+    meta = torch.load(stage2 / "encoder.pt", weights_only=True)
+    assert meta["input_space"] == "lab" and meta["objective"] == "stt-temporal"
+
+
+@pytest.mark.realdata
+def test_contrastcorr_through_the_cli(tmp_path, davis_root):
+    out = tmp_path / "cc"
+    assert (
+        main(
+            [
+                "train",
+                "--objective",
+                "contrastcorr",
+                "--config",
+                _config(tmp_path, search_size=48),
+                "--data",
+                str(davis_root),
+                "--sequences",
+                "dog",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    assert "sparsity" in json.loads((out / "log.jsonl").read_text().splitlines()[-1])
+
+
+def test_user_errors_exit_2(tmp_path, capsys):
+    assert main(["train", "--out", str(tmp_path / "r"), "--data", str(tmp_path)]) == 2
+    assert "--objective is required" in capsys.readouterr().err
+    assert (
+        main(
+            ["train", "--objective", "crw", "--out", str(tmp_path / "r"), "--data", str(tmp_path / "missing")]
+        )
+        == 2
+    )
+    assert "does not exist" in capsys.readouterr().err

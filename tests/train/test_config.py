@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from corrlearn.errors import CorrlearnError
+from corrlearn.train.config import OBJECTIVE_DEFAULTS, OBJECTIVES, TrainConfig
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_resolved_fills_the_objective_defaults(objective):
+    cfg = TrainConfig(objective=objective, data=["x"]).resolved()
+    for k, v in OBJECTIVE_DEFAULTS[objective].items():
+        assert getattr(cfg, k) == v
+    # explicit values win over defaults
+    assert TrainConfig(objective=objective, data=["x"], lr=0.5, crop_size=96).resolved().lr == 0.5
+
+
+def test_stt_temporal_defaults_follow_the_authors():
+    cfg = TrainConfig(objective="stt-temporal", data=["x"]).resolved()
+    assert (cfg.optimizer, cfg.lr, cfg.schedule, cfg.clip_len, cfg.crop_size) == (
+        "adam",
+        5e-5,
+        "cosine",
+        2,
+        256,
+    )
+
+
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"objective": "simclr"}, "unknown objective"),
+        ({"data": []}, "no data roots"),
+        ({"crop_size": 100}, "multiple of 8"),
+        ({"frame_gap": (3, 1)}, "frame_gap"),
+        ({"bn": "group"}, "bn must be"),
+        ({"crop_size": 64}, "single 64px patch"),
+        ({"eval_davis": "/d"}, "--eval-every"),
+    ],
+)
+def test_bad_values_raise_one_line_errors(changes, words):
+    kw = {"objective": "crw", "data": ["x"], **changes}
+    with pytest.raises(CorrlearnError, match=words) as info:
+        TrainConfig(**kw).resolved()
+    assert "\n" not in str(info.value)
+
+
+def test_json_round_trip_and_unknown_keys(tmp_path):
+    cfg = TrainConfig(objective="crw", data=["a", "b"], steps=7).resolved()
+    p = tmp_path / "c.json"
+    p.write_text(json.dumps(cfg.to_json()))
+    assert TrainConfig.from_file(p).resolved() == cfg
+    p.write_text(json.dumps({"objective": "crw", "learning_rate": 1}))
+    with pytest.raises(CorrlearnError, match="unknown config keys learning_rate"):
+        TrainConfig.from_file(p)
+    p.write_text("{not json")
+    with pytest.raises(CorrlearnError, match="not valid JSON"):
+        TrainConfig.from_file(p)
+    with pytest.raises(CorrlearnError, match="not found"):
+        TrainConfig.from_file(tmp_path / "missing.json")
