@@ -127,7 +127,8 @@ class DavisBench:
 
         frames = open_frames(self.root / "JPEGImages" / self.resolution / seq)
         first_path = (
-            annotation_dir(self.root, seq, self.resolution) / f"{gt_frame_names(self.root, seq)[0]}.png"
+            annotation_dir(self.root, seq, self.resolution)
+            / f"{gt_frame_names(self.root, seq, self.resolution)[0]}.png"
         )
         first = read_mask(first_path)
         check_first_mask(first, first_path, frames.size)

@@ -1,4 +1,5 @@
-"""`corrlearn bench davis` end to end on DAVIS-2016 val: outputs, evaluation, shards, config checks, and a
+"""`corrlearn bench davis` end to end on DAVIS-2016 val (named test_bench_davis.py: pytest without __init__.py
+needs unique basenames, and tests/metrics/test_davis.py exists): outputs, evaluation, shards, config checks, and a
 real propagation run killed with SIGKILL and resumed to byte-identical PNGs."""
 
 from __future__ import annotations
