@@ -188,15 +188,25 @@ class DavisBench:
             return {"shard": summary, "complete": False, "missing": runner.missing(seqs)}
         return {"shard": summary, "complete": True, **self.merge(seqs, progress=progress)}
 
-    def merge(self, sequences: list[str] | None = None, progress: bool = True) -> dict:
-        """Evaluate a run whose sequences are all done; write eval/ and run.json. Error listing what is missing."""
+    def merge(
+        self, sequences: list[str] | None = None, progress: bool = True, use_run_config: bool = False
+    ) -> dict:
+        """Evaluate a run whose sequences are all done; write eval/ and run.json. Error listing what is missing.
+
+        With ``use_run_config`` the run directory's own config.json is used (``--merge`` needs no other
+        options); otherwise this bench's config must match it.
+        """
         from corrlearn.commands.eval_davis import write_outputs
         from corrlearn.io.atomic import write_json_atomic
         from corrlearn.metrics.davis import evaluate
 
+        if use_run_config:
+            runner = Runner.open(self.run_dir)
+            self.year = str(runner.config.get("year", self.year))
+        else:
+            runner = self.runner()
+            runner.prepare()
         seqs = self.sequences(sequences)
-        runner = self.runner()
-        runner.prepare()
         missing = runner.missing(seqs)
         if missing:
             raise CorrlearnError(

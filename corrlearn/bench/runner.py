@@ -98,6 +98,18 @@ class Runner:
         self.run_dir = Path(self.run_dir)
         self.config = _canonical(self.config)
 
+    @classmethod
+    def open(cls, run_dir: str | os.PathLike) -> Runner:
+        """A runner on an existing run directory, with the config stored there."""
+        path = Path(run_dir) / CONFIG
+        try:
+            config = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise CorrlearnError(f"{path}: not found; {run_dir} is not a run directory") from None
+        except ValueError:
+            raise CorrlearnError(f"{path}: corrupt run config") from None
+        return cls(Path(run_dir), config)
+
     # ----------------------------------------------------------------------------------------- state
     def result_dir(self, item: str) -> Path:
         return self.run_dir / RESULTS / item

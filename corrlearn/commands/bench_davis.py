@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     )
     progress = not args.quiet
     if args.merge:
-        out = bench.merge(args.sequences, progress=progress)
+        out = bench.merge(args.sequences, progress=progress, use_run_config=True)
     else:
         shard = effective_shard(parse_shard(args.shard))
         out = bench.run(args.sequences, shard=shard, progress=progress)

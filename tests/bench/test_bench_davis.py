@@ -68,10 +68,12 @@ def test_copy_first_baseline_end_to_end(davis_root, tmp_path, capsys):
 def test_shards_and_merge(davis_root, tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
     base = bench(davis_root, out, "--baseline", "copy-first", "--sequences", *TWO)
-    assert main(base + ["--merge"]) == 2  # nothing done yet
-    assert "not finished" in capsys.readouterr().err
+    assert main(base + ["--merge"]) == 2  # nothing there yet
+    assert "not a run directory" in capsys.readouterr().err
     assert main(base + ["--shard", "1/2"]) == 0
     assert "left in other shards" in capsys.readouterr().out
+    assert main(base + ["--merge"]) == 2
+    assert "not finished yet: car-shadow" in capsys.readouterr().err
     assert os.listdir(out / "results") == ["motocross-jump"] and not (out / "run.json").exists()
     # torchrun rank 0 of 2 inside shard 0/1 takes the other sequence; the last shard to finish evaluates
     monkeypatch.setenv("RANK", "0")
@@ -81,8 +83,11 @@ def test_shards_and_merge(davis_root, tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("RANK")
     monkeypatch.delenv("WORLD_SIZE")
     before = (out / "eval" / "global.json").read_text()
-    assert main(base + ["--merge"]) == 0
+    (out / "eval" / "global.json").unlink()
+    # --merge reads the run's own config: no need to repeat --baseline
+    assert main(bench(davis_root, out, "--merge", "--sequences", *TWO)) == 0
     assert (out / "eval" / "global.json").read_text() == before
+
     assert main(base + ["--shard", "2/2"]) == 2
     assert "--shard" in capsys.readouterr().err
 

@@ -143,3 +143,10 @@ def test_kill_9_and_resume_gives_identical_files(tmp_path):
         for f in files:
             assert (run / "results" / item / f).read_bytes() == (ref / "results" / item / f).read_bytes()
     assert [p.name for p in (run / "results").iterdir() if p.name.startswith(".")] == []
+
+
+def test_open_existing_run(tmp_path):
+    Runner(tmp_path, {"a": [1, 2]}).prepare()
+    assert Runner.open(tmp_path).config == {"a": [1, 2]}
+    with pytest.raises(CorrlearnError, match="not a run directory"):
+        Runner.open(tmp_path / "missing")
