@@ -164,6 +164,10 @@ class ContrastCorrObjective(nn.Module):
     def forward(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor | float]:
         ref, search = batch
         f_ref, f_search = self._encode(ref, search)
+        with torch.autocast(device_type=ref.device.type, enabled=False):  # affinities in float32 under AMP
+            return self._losses(ref.float(), search.float(), f_ref.float(), f_search.float())
+
+    def _losses(self, ref, search, f_ref, f_search) -> dict:
         size = f_ref.shape[-2:]
         scale = ref.shape[-1] / size[-1]
         with torch.no_grad():

@@ -133,5 +133,7 @@ class CRWObjective(nn.Module):
     def forward(self, clip: torch.Tensor) -> dict[str, torch.Tensor | float]:
         q = self.embed(clip)
         drop = self.edge_dropout if self.training else 0.0
-        loss, diags = walk_loss(q, self.temperature, drop, self.min_walk)
+        # products of stochastic matrices and log(p + 1e-20) need float32 even under AMP
+        with torch.autocast(device_type=q.device.type, enabled=False):
+            loss, diags = walk_loss(q.float(), self.temperature, drop, self.min_walk)
         return {"loss": loss, **diags}

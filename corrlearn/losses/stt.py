@@ -265,8 +265,17 @@ class STTTemporalObjective(nn.Module):
         keep[ch] = 0
         dropped = lab * keep.view(1, 1, 3, 1, 1) * 1.5
         fine, coarse = _trunk_levels(self.encoder, dropped.flatten(0, 1))
-        fine = fine.view(B, T, *fine.shape[1:])
-        coarse = coarse.view(B, T, *coarse.shape[1:])
+        with torch.autocast(device_type=clip.device.type, enabled=False):  # correlations in float32 under AMP
+            return self._losses(
+                clip,
+                lab,
+                ch,
+                fine.float().view(B, T, *fine.shape[1:]),
+                coarse.float().view(B, T, *coarse.shape[1:]),
+            )
+
+    def _losses(self, clip, lab, ch: int, fine: torch.Tensor, coarse: torch.Tensor) -> dict:
+        B, T, _, H, W = clip.shape
 
         terms: dict[str, torch.Tensor] = {}
         corrs = []
@@ -296,7 +305,7 @@ class STTTemporalObjective(nn.Module):
         if self.teacher is not None:
             c_global = correlation(coarse[:, -1], coarse[:, :-1], radius=None, scaling=True)
             with torch.no_grad():
-                ft = self.teacher(clip.flatten(0, 1))
+                ft = self.teacher(clip.flatten(0, 1)).float()
                 ft = ft.view(B, T, *ft.shape[1:])
                 c_teacher = correlation(
                     ft[:, -1], ft[:, :-1], temperature=self.teacher_temperature, scaling=False, normalize=True

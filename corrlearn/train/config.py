@@ -70,6 +70,7 @@ class TrainConfig:
     eval_sequences: list[str] | None = None
     eval_preset: str | None = None
     eval_short_side: int | None = None  # override the preset's working resolution (e.g. 240 on CPU)
+    eval_max_frames: int | None = None  # score only the first frames of each sequence (quick checks)
 
     def resolved(self) -> TrainConfig:
         """A copy with the objective's defaults filled in and every value checked."""

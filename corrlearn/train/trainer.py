@@ -27,7 +27,7 @@ from torch.utils.data import DataLoader
 
 from corrlearn import models
 from corrlearn.errors import CorrlearnError
-from corrlearn.io.atomic import write_json_atomic
+from corrlearn.io.atomic import write_json_atomic, write_text_atomic
 from corrlearn.train import checkpoint as ckpt
 from corrlearn.train import distributed as dist_utils
 from corrlearn.train.augment import DeviceAugment
@@ -39,7 +39,7 @@ INPUT_SPACE = {"crw": "rgb", "contrastcorr": "rgb", "stt-spatial": "rgb", "stt-t
 
 def _teacher_input_space(path: str) -> str:
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=False)
+        obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:
         return "rgb"
     return obj.get("input_space", "rgb") if isinstance(obj, dict) else "rgb"
@@ -129,6 +129,16 @@ def _to(batch, device):
     return batch.to(device, non_blocking=True)
 
 
+def _truncate_log(path: Path, step: int) -> None:
+    """Drop records a killed run logged after its last checkpoint (they are about to be redone)."""
+    if not path.is_file():
+        return
+    keep = [
+        line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step
+    ]
+    write_text_atomic(path, "".join(line + "\n" for line in keep))
+
+
 def _log(path: Path, record: dict) -> None:
     with open(path, "a") as f:
         f.write(json.dumps(record) + "\n")
@@ -198,6 +208,8 @@ def _train(cfg, out: Path, resume: bool, progress: bool, info, device) -> dict:
         if state.get("scaler"):
             scaler.load_state_dict(state["scaler"])
         start = int(state["step"])
+        if info.is_main:
+            _truncate_log(out / "log.jsonl", start)
     torch.manual_seed(cfg.seed + info.rank)
 
     model: nn.Module = objective
@@ -327,6 +339,13 @@ def _save(cfg, out: Path, objective, opt, sched, scaler, step: int, info) -> Non
                 "scheduler": sched.state_dict(),
                 "scaler": scaler.state_dict(),
                 "rng": rngs,
+                # the data order is a function of (seed, step): this is the sampler's whole position
+                "sampler": {
+                    "step": step,
+                    "global_batch": cfg.batch_size,
+                    "seed": cfg.seed,
+                    "samples_seen": step * cfg.batch_size,
+                },
                 "config": cfg.to_json(),
                 **meta,
             },

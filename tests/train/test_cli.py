@@ -172,6 +172,41 @@ def test_contrastcorr_through_the_cli(tmp_path, davis_root):
     assert "sparsity" in json.loads((out / "log.jsonl").read_text().splitlines()[-1])
 
 
+@pytest.mark.realdata
+def test_periodic_davis_evaluation_is_logged(tmp_path, davis_root):
+    out = tmp_path / "ev"
+    cfg = _config(tmp_path, eval_short_side=64, eval_max_frames=4)
+    assert (
+        main(
+            [
+                "train",
+                "--objective",
+                "crw",
+                "--config",
+                cfg,
+                "--data",
+                str(davis_root),
+                "--sequences",
+                "dog",
+                "--out",
+                str(out),
+                "--steps",
+                "1",
+                "--eval-davis",
+                str(davis_root),
+                "--eval-every",
+                "1",
+                "--eval-sequences",
+                "car-shadow",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    evals = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines() if '"eval"' in x]
+    assert len(evals) == 1 and evals[0]["step"] == 1 and 0 < evals[0]["J&F"] <= 1
+
+
 def test_user_errors_exit_2(tmp_path, capsys):
     assert main(["train", "--out", str(tmp_path / "r"), "--data", str(tmp_path)]) == 2
     assert "--objective is required" in capsys.readouterr().err
