@@ -74,9 +74,13 @@ def read_mask(path: str | os.PathLike) -> LabelMask:
         pal += [0] * (768 - len(pal))
         return LabelMask(arr.astype(np.uint8), palette=pal[:768])
     if mode in ("L", "1", "I", "I;16"):
-        arr = arr.astype(np.int64)
-        values = np.unique(arr)
-        if mode == "1" or set(values.tolist()) <= {0, 255}:
+        if mode == "1":
+            return LabelMask(arr.astype(np.uint8), binary=True)
+        if arr.dtype == np.uint8:
+            values = np.flatnonzero(np.bincount(arr.ravel(), minlength=256))
+        else:
+            values = np.unique(arr)
+        if set(values.tolist()) <= {0, 255}:
             return LabelMask((arr > 0).astype(np.uint8), binary=True)
         if values.max() > MAX_OBJECTS:
             raise CorrlearnError(
