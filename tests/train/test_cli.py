@@ -105,6 +105,7 @@ def test_config_is_recorded_resolved_with_command_line_overrides(tmp_path, davis
     assert json.loads((out / "log.jsonl").read_text().splitlines()[-1])["step"] == 2
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_stt_stages_chain_through_the_teacher(tmp_path, davis_root):
     stage1, stage2 = tmp_path / "s1", tmp_path / "s2"
@@ -172,6 +173,7 @@ def test_contrastcorr_through_the_cli(tmp_path, davis_root):
     assert "sparsity" in json.loads((out / "log.jsonl").read_text().splitlines()[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_periodic_davis_evaluation_is_logged(tmp_path, davis_root):
     out = tmp_path / "ev"
