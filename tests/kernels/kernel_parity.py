@@ -1,9 +1,12 @@
-"""Helpers shared by the kernel parity tests: input generators and the parity assertion."""
+"""Helpers shared by the kernel parity tests: input generators, real features and the parity assertion.
+
+A plain module (not conftest.py) so that ``from kernel_parity import ...`` can never pick up another
+folder's conftest; the triton worker subprocess imports it too.
+"""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 
 from corrlearn.affinity import within_radius
@@ -74,8 +77,3 @@ def real_features(davis_root, seq="bmx-trees", n=3, size=(120, 216)):
     n_, c, h, w = feats.shape
     feats = torch.nn.functional.normalize(feats, dim=1)
     return feats.permute(0, 2, 3, 1).reshape(n_, h * w, c).contiguous(), (h, w)
-
-
-@pytest.fixture(scope="session")
-def davis_features(davis_root):
-    return real_features(davis_root)

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 import torch
-from conftest import assert_parity, make_inputs
+from kernel_parity import assert_parity, make_inputs
 
 from corrlearn import kernels
 from corrlearn.affinity import propagate_labels, resolve_backend, topk_affinity, transfer

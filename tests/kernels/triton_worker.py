@@ -15,7 +15,7 @@ from pathlib import Path
 os.environ["TRITON_INTERPRET"] = "1"
 
 import torch  # noqa: E402
-from conftest import assert_parity, make_inputs, real_features  # noqa: E402
+from kernel_parity import assert_parity, make_inputs, real_features  # noqa: E402
 
 from corrlearn import kernels  # noqa: E402
 from corrlearn.affinity import propagate_labels, topk_affinity, transfer  # noqa: E402
