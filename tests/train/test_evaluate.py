@@ -6,6 +6,7 @@ from corrlearn import models
 from corrlearn.train.evaluate import davis_jf
 
 
+@pytest.mark.slow  # the propagation engine's first call compiles its kernels (minutes on a loaded CPU)
 @pytest.mark.realdata
 def test_davis_jf_of_random_init_on_one_sequence(davis_root):
     enc = models.create("resnet18")
