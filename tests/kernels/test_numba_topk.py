@@ -83,6 +83,21 @@ def test_fused_labels_match_transfer_of_reference(norm, radius):
     got = propagate_labels(q, keys, labels, 10, 0.07, (h, w), radius, "circle", rs, norm, backend="numba")
     assert got.dtype == torch.float32 and got.shape == (h * w, 4)
     torch.testing.assert_close(got, ref, atol=1e-5, rtol=0)
+    # flat (M * Nk, L) labels and a non-contiguous query view give the same result
+    flat = propagate_labels(
+        q.T.contiguous().T,
+        keys,
+        labels.reshape(-1, 4),
+        10,
+        0.07,
+        (h, w),
+        radius,
+        "circle",
+        rs,
+        norm,
+        backend="numba",
+    )
+    torch.testing.assert_close(flat, got, atol=0, rtol=0)
 
 
 def test_half_precision_inputs_are_scored_in_float32():
