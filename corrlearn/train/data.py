@@ -4,7 +4,8 @@ Pointing the trainer at data
 ----------------------------
 ``--data`` takes any number of roots. Under each root, every folder that directly holds image frames
 (``.jpg/.jpeg/.png/.bmp``) is one video, and every video file (``.mp4 .avi .mov .mkv .webm .m4v``) anywhere
-below it is one video. A DAVIS root (holding ``JPEGImages/480p``) is recognised and its frames used.
+below it is one video. A DAVIS root (holding ``JPEGImages/480p``) is recognised and its frames used;
+folders named ``Annotations`` are skipped.
 
 * DAVIS: ``--data /data/DAVIS`` (or ``/data/DAVIS/JPEGImages/480p``).
 * YouTube-VOS: ``--data /data/ytvos/train/JPEGImages`` (one folder of JPEGs per video; add
@@ -38,6 +39,8 @@ from torch.utils.data import Dataset, Sampler
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.frames import IMAGE_EXTS, VIDEO_EXTS, _natural_key, open_frames
 
+_SKIP_DIRS = {"Annotations", "Annotations_unsupervised", "SegmentationClass"}
+
 
 @dataclass(frozen=True)
 class Video:
@@ -67,7 +70,8 @@ def discover_videos(roots: list[str], sequences: list[str] | None = None) -> lis
             videos.append(Video(r.stem, r.name, str(r), None))
             continue
         for d, dirs, files in os.walk(r):
-            dirs.sort()
+            # VOS layouts keep label PNGs beside the frames: never mistake them for videos
+            dirs[:] = sorted(x for x in dirs if x not in _SKIP_DIRS and not x.startswith("."))
             dp = Path(d)
             frames = _folder_frames(dp, files)
             if frames:

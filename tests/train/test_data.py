@@ -32,6 +32,7 @@ def _write_frames(folder, n=6, size=(40, 56)):
 def test_discovers_frame_folders_and_video_files_in_any_layout(tmp_path):
     _write_frames(tmp_path / "a" / "seq1")
     _write_frames(tmp_path / "a" / "seq2")
+    _write_frames(tmp_path / "a" / "Annotations" / "seq1")  # label PNGs of a VOS layout are not videos
     (tmp_path / "b" / "class_x").mkdir(parents=True)
     _write_video(tmp_path / "b" / "class_x" / "clip.avi")
     vids = discover_videos([str(tmp_path / "a"), str(tmp_path / "b")])
