@@ -31,6 +31,8 @@ CASE_IDS = [
     "fp16_circle",
     "bf16_square",
     "odd_channels",
+    "multi_tile_global",
+    "multi_tile_window",
 ]
 
 

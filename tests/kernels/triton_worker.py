@@ -31,6 +31,9 @@ CASES = {
     "fp16_circle": (5, 6, 2, 32, 4, 0.07, 2, "circle", [False, True], "topk", False, torch.float16),
     "bf16_square": (5, 6, 2, 32, 4, 0.07, 2, "square", None, "all", False, torch.bfloat16),
     "odd_channels": (3, 5, 1, 20, 3, 0.1, 1, "square", None, "topk", False, torch.float32),
+    # several query tiles per row and several key tiles per frame / window row (BLOCK_Q 16, BLOCK_K 32 on CPU)
+    "multi_tile_global": (5, 9, 2, 16, 6, 0.07, None, "circle", None, "all", False, torch.float32),
+    "multi_tile_window": (3, 37, 2, 16, 5, 0.07, 20, "square", [True, False], "topk", True, torch.float32),
 }
 
 
