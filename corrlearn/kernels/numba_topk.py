@@ -3,13 +3,13 @@
 Why this shape: a per-query scalar dot loop is latency bound, so queries go in tiles that share a block of
 keys, and each (tile x keys) score block comes from a register-blocked 4 x 2 dot micro-kernel (fastmath
 reassociation lets LLVM vectorise it). Frames without a spatial limit are streamed in chunks of KEY_CHUNK
-keys against tiles of FLAT_TILE consecutive queries. Radius-limited frames are scored per tile of TILE_ROWS x
-TILE_COLS queries against, for each key row, only the contiguous columns inside the neighbourhood's chord
-at the row distance nearest the tile: no dense (Nq x M*Nk) block and no mask over one is ever formed. Every candidate goes
-through a threshold test against the query's current k-th best; the rare winners are inserted into a sorted
-per-query buffer with the exact tie rule (higher score first, then lower flat index), so the processing
-order does not matter. ``normalize="all"`` keeps a running logsumexp per query. Memory: O(Nq * k) state plus
-O(threads * tile * chunk) scratch, independent of M.
+keys against tiles of FLAT_TILE consecutive queries. Radius-limited frames are scored per tile of
+TILE_ROWS x TILE_COLS queries against, for each key row, only the contiguous columns inside the
+neighbourhood's chord at the row distance nearest the tile: no dense (Nq x M*Nk) block and no mask over one
+is ever formed. Every candidate goes through a threshold test against the query's current k-th best; the
+rare winners are inserted into a sorted per-query buffer with the exact tie rule (higher score first, then
+lower flat index), so the processing order does not matter. ``normalize="all"`` keeps a running logsumexp
+per query. Memory: O(Nq * k) state plus O(threads * tile * chunk) scratch, independent of M.
 """
 
 from __future__ import annotations
