@@ -87,7 +87,7 @@ def resolve_backend(backend: str, device: torch.device) -> str:
         if device.type != "cpu":
             raise RuntimeError("backend 'numba' runs on CPU tensors only; use 'triton' or 'torch' for CUDA")
     if backend == "triton":
-        if not kernels.triton_available():
+        if not kernels._triton_imports():
             raise RuntimeError("backend 'triton' requested but triton is not installed (pip install triton)")
         if device.type != "cuda" and not kernels.triton_interpreted():
             raise RuntimeError(

@@ -28,6 +28,7 @@ def numba_available() -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _triton_imports() -> bool:
+    """True when triton and triton.language import (whether or not anything can run them here)."""
     if importlib.util.find_spec("triton") is None:
         return False
     try:
