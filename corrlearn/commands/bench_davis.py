@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from corrlearn.bench.options import add_common_options
+
 GROUP = "bench"
 NAME = "davis"
 HELP = "propagate first-frame masks over DAVIS val and score J&F (resumable, shardable)"
@@ -24,7 +26,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--root", required=True, type=Path, help="DAVIS root (JPEGImages/, Annotations/, ImageSets/)"
     )
-    parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
+    add_common_options(parser)
     parser.add_argument(
         "--preset", default="crw", help="propagation protocol: crw, stt, dino, uvc, contrastcorr"
     )
@@ -36,19 +38,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="change preset fields, e.g. --set context=7 topk=5 radius=none (recorded in config.json)",
     )
-    parser.add_argument("--model", default="resnet18", help="encoder architecture (resnet18, resnet50)")
-    parser.add_argument("--weights", type=Path, default=None, help="checkpoint (default: seeded random init)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    parser.add_argument("--backend", default="auto", help="affinity backend passed to the engine")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the default initialisation")
     parser.add_argument("--year", default="2016", choices=["2016", "2017"], help="sequence list year")
     parser.add_argument("--sequences", nargs="+", default=None, help="only these sequences")
-    parser.add_argument("--shard", default=None, help="i/n: run only shard i (0-based) of n")
     parser.add_argument("--baseline", default=None, choices=["copy-first"], help="a trivial method instead")
     parser.add_argument(
         "--merge", action="store_true", help="only evaluate a run whose sequences are all done"
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from corrlearn.bench.options import add_common_options
+
 GROUP = "bench"
 NAME = "jhmdb"
 HELP = "propagate first-frame joints over JHMDB split-1 test videos and score PCK (resumable, shardable)"
@@ -28,7 +30,7 @@ under a known synthetic translation with 15 points on the object.
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", required=True, type=Path, help="JHMDB root")
-    parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
+    add_common_options(parser)
     parser.add_argument("--preset", default="crw", choices=["crw", "stt"], help="keypoint protocol")
     parser.add_argument("--split", type=int, default=1, choices=[1, 2, 3], help="official split")
     parser.add_argument(
@@ -37,19 +39,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--frame0", default=None, choices=["skip", "keep"], help="PCK frame-0 rule (default: preset's)"
     )
-    parser.add_argument("--model", default="resnet18", help="encoder architecture (resnet18, resnet50)")
-    parser.add_argument("--weights", type=Path, default=None, help="checkpoint (default: seeded random init)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    parser.add_argument("--backend", default="auto", help="affinity backend")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the default initialisation")
-    parser.add_argument("--shard", default=None, help="i/n: run only shard i (0-based) of n")
     parser.add_argument("--merge", action="store_true", help="only score a run whose videos are all done")
     parser.add_argument(
         "--from-davis", type=Path, default=None, help="first write a pseudo-JHMDB from DAVIS into --root"
     )
     parser.add_argument("--frames", type=int, default=20, help="with --from-davis: frames per video")
     parser.add_argument("--davis-sequences", nargs="+", default=None, help="with --from-davis: only these")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def run(args: argparse.Namespace) -> int:

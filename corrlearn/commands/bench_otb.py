@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from corrlearn.bench.options import add_common_options
+
 GROUP = "bench"
 NAME = "otb"
 HELP = "track every OTB sequence from its first box and score success AUC / precision (resumable, shardable)"
@@ -28,25 +30,18 @@ sequences (frames linked, boxes from the masks), a real-video test of the same p
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", required=True, type=Path, help="OTB-2015 root (one folder per sequence)")
-    parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
+    add_common_options(parser)
     parser.add_argument("--tracker", default="dcf", choices=["dcf", "boxprop"], help="tracking head")
     parser.add_argument("--preset", default="crw", help="propagation preset of the boxprop tracker")
     parser.add_argument(
         "--dcf", nargs="*", default=[], metavar="KEY=VALUE", help="DCF overrides, e.g. crop_size=256"
     )
-    parser.add_argument("--model", default="resnet18", help="encoder architecture (resnet18, resnet50)")
-    parser.add_argument("--weights", type=Path, default=None, help="checkpoint (default: seeded random init)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    parser.add_argument("--backend", default="auto", help="affinity backend (boxprop)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the default initialisation")
     parser.add_argument("--sequences", nargs="+", default=None, help="only these sequences")
-    parser.add_argument("--shard", default=None, help="i/n: run only shard i (0-based) of n")
     parser.add_argument("--merge", action="store_true", help="only score a run whose sequences are all done")
     parser.add_argument(
         "--from-davis", type=Path, default=None, help="first write DAVIS sequences into --root"
     )
     parser.add_argument("--max-frames", type=int, default=None, help="with --from-davis: frames per sequence")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
 def parse_overrides(pairs: list[str]) -> dict:

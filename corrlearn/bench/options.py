@@ -1,0 +1,18 @@
+"""Command-line options every ``corrlearn bench`` runner shares: the encoder, the run directory, sharding."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--out, --model, --weights, --device, --backend, --seed, --shard, --quiet."""
+    parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
+    parser.add_argument("--model", default="resnet18", help="encoder architecture (resnet18, resnet50)")
+    parser.add_argument("--weights", type=Path, default=None, help="checkpoint (default: seeded random init)")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    parser.add_argument("--backend", default="auto", help="affinity backend: auto, torch, numba, triton")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the default initialisation")
+    parser.add_argument("--shard", default=None, help="i/n: run only shard i (0-based) of n")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
