@@ -16,3 +16,12 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the default initialisation")
     parser.add_argument("--shard", default=None, help="i/n: run only shard i (0-based) of n")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def report_shard(out: dict, unit: str) -> bool:
+    """Print what this shard computed; return True when every item of the run is done (ready to score)."""
+    s = out["shard"]
+    print(f"shard {s['shard']}: {len(s['computed'])} computed, {len(s['skipped'])} already done")
+    if not out["complete"]:
+        print(f"{len(out['missing'])} {unit}(s) left in other shards; score later with --merge")
+    return bool(out["complete"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corrlearn.bench.options import add_common_options
+from corrlearn.bench.options import add_common_options, report_shard
 
 GROUP = "bench"
 NAME = "davis"
@@ -72,10 +72,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         shard = effective_shard(parse_shard(args.shard))
         out = bench.run(args.sequences, shard=shard, progress=progress)
-        s = out["shard"]
-        print(f"shard {s['shard']}: {len(s['computed'])} computed, {len(s['skipped'])} already done")
-        if not out["complete"]:
-            print(f"{len(out['missing'])} sequence(s) left in other shards; evaluate later with --merge")
+        if not report_shard(out, "sequence"):
             return 0
     print(summary_table(out["report"], out["evaluation"]))
     print(f"wrote {args.out / 'eval'} and {args.out / 'run.json'}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corrlearn.bench.options import add_common_options
+from corrlearn.bench.options import add_common_options, report_shard
 
 GROUP = "bench"
 NAME = "jhmdb"
@@ -79,10 +79,7 @@ def run(args: argparse.Namespace) -> int:
         out = bench.merge()
     else:
         out = bench.run(effective_shard(parse_shard(args.shard)), progress=not args.quiet)
-        s = out["shard"]
-        print(f"shard {s['shard']}: {len(s['computed'])} computed, {len(s['skipped'])} already done")
-        if not out["complete"]:
-            print(f"{len(out['missing'])} video(s) left in other shards; score later with --merge")
+        if not report_shard(out, "video"):
             return 0
     print(f"{out['report']['frame0']} frame 0: {summary_table(out['global'])}")
     print(f"wrote {out['csv']}, {args.out / 'run.json'}, {args.out / 'pck.png'}")
