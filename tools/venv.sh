@@ -4,5 +4,6 @@
 python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
-python -c "import torch" 2>/dev/null || python -m pip install -q "${CORRLEARN_TORCH:-torch==2.13.0}"
+# unquoted on purpose: CORRLEARN_TORCH may carry pip options such as --index-url
+python -c "import torch" 2>/dev/null || python -m pip install -q ${CORRLEARN_TORCH:-torch==2.13.0}
 python -m pip install -q -e ".${1:+[$1]}"
