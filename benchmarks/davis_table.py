@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from corrlearn.io.atomic import write_text_atomic  # noqa: E402
 from corrlearn.metrics.davis import GLOBAL_COLUMNS  # noqa: E402
+from corrlearn.models import DEFAULT_MODEL  # noqa: E402
 
 BASELINE = "copy-first"
 
@@ -34,7 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--runs", type=Path, default=REPO / "benchmarks" / "runs" / "davis2016_val")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "davis2016_val.md")
     p.add_argument("--presets", nargs="*", default=["crw", "stt", "dino"], help="empty: baseline only")
-    p.add_argument("--model", default="resnet18")
+    p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--weights", type=Path, default=None)
     p.add_argument("--device", default="cpu")
     p.add_argument("--sequences", nargs="+", default=None, help="default: ImageSets/2016/val.txt")
@@ -42,10 +43,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def weights_tag(args: argparse.Namespace) -> str:
+    """Short name of the weights: the checkpoint's stem, or what the model loads without one."""
+    from corrlearn.models.efficientnet import VARIANTS
+
+    if args.weights:
+        return args.weights.stem
+    return "imagenet" if args.model in VARIANTS else "randinit"
+
+
+def weights_text(args: argparse.Namespace) -> str:
+    from corrlearn.models.efficientnet import VARIANTS
+
+    if args.weights:
+        return str(args.weights)
+    if args.model in VARIANTS:
+        return f"ImageNet, from the {VARIANTS[args.model].distribution} package"
+    return "seeded random initialisation"
+
+
 def run_dir(args: argparse.Namespace, method: str) -> Path:
     if method == BASELINE:
         return args.runs / BASELINE
-    tag = f"{method}_{args.model}_{args.weights.stem if args.weights else 'randinit'}_{args.device.replace(':', '')}"
+    tag = f"{method}_{args.model}_{weights_tag(args)}_{args.device.replace(':', '')}"
     return args.runs / tag
 
 
@@ -72,7 +92,7 @@ def markdown(reports: dict[str, dict], args: argparse.Namespace) -> str:
         "",
         "Produced by `python benchmarks/davis_table.py`; metrics from `corrlearn.metrics.davis` (numbers identical",
         "to davisvideochallenge/davis2017-evaluation: first and last frame dropped, means over objects).",
-        f"Encoder for the presets: {args.model}, weights: {args.weights or 'seeded random initialisation'}, "
+        f"Encoder for the presets: {args.model}, weights: {weights_text(args)}, "
         f"device: {args.device}. Time = sum of per-sequence propagation wall time (includes reading frames and",
         "writing PNGs, not the evaluation); memory = peak resident set size of the bench process.",
         "",

