@@ -8,6 +8,7 @@ per-sequence J&F) to --out.
     python benchmarks/davis_table.py                      # baseline + crw, stt, dino (hours on CPU)
     python benchmarks/davis_table.py --presets            # the copy-first baseline only
     python benchmarks/davis_table.py --presets crw --device cuda --weights crw.pth
+    python benchmarks/davis_table.py --model resnet18 --presets dino --short-side 240   # cheaper, not the protocol
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--device", default="cpu")
     p.add_argument("--sequences", nargs="+", default=None, help="default: ImageSets/2016/val.txt")
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument(
+        "--short-side",
+        type=int,
+        default=None,
+        help="override every preset's working short side (e.g. 240 on a busy CPU; masks are still scored at 480p)",
+    )
     return p.parse_args(argv)
 
 
@@ -65,6 +72,8 @@ def weights_text(args: argparse.Namespace) -> str:
 def run_dir(args: argparse.Namespace, method: str) -> Path:
     if method == BASELINE:
         return args.runs / BASELINE
+    if args.short_side:
+        method = f"{method}-{args.short_side}"
     tag = f"{method}_{args.model}_{weights_tag(args)}_{args.device.replace(':', '')}"
     return args.runs / tag
 
@@ -77,6 +86,8 @@ def run_method(args: argparse.Namespace, method: str) -> dict:
         cmd += ["--baseline", BASELINE]
     else:
         cmd += ["--preset", method, "--model", args.model, "--device", args.device]
+        if args.short_side:
+            cmd += ["--set", f"short_side={args.short_side}"]
         if args.weights:
             cmd += ["--weights", str(args.weights)]
     if args.sequences:
@@ -93,7 +104,13 @@ def markdown(reports: dict[str, dict], args: argparse.Namespace) -> str:
         "Produced by `python benchmarks/davis_table.py`; metrics from `corrlearn.metrics.davis` (numbers identical",
         "to davisvideochallenge/davis2017-evaluation: first and last frame dropped, means over objects).",
         f"Encoder for the presets: {args.model}, weights: {weights_text(args)}, "
-        f"device: {args.device}. Time = sum of per-sequence propagation wall time (includes reading frames and",
+        f"device: {args.device}"
+        + (
+            f", **working short side {args.short_side}** (preset override; masks scored at 480p)"
+            if args.short_side
+            else ""
+        )
+        + ". Time = sum of per-sequence propagation wall time (includes reading frames and",
         "writing PNGs, not the evaluation); memory = peak resident set size of the bench process.",
         "",
         "| method | " + " | ".join(GLOBAL_COLUMNS) + " | frames | time (s) | frames/s | peak RSS (MiB) |",
