@@ -25,11 +25,11 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from corrlearn import distributed as dist_utils
 from corrlearn import models
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.atomic import write_json_atomic, write_text_atomic
 from corrlearn.train import checkpoint as ckpt
-from corrlearn.train import distributed as dist_utils
 from corrlearn.train.augment import DeviceAugment
 from corrlearn.train.config import TrainConfig
 from corrlearn.train.data import ClipDataset, StepSampler, collate, discover_videos
