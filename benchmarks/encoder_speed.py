@@ -10,7 +10,6 @@ label upsampling, as `corrlearn propagate` does) and reports the median per-fram
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import sys

@@ -5,12 +5,13 @@ import pytest
 from corrlearn import models
 from corrlearn.train.evaluate import davis_jf
 
-pytestmark = pytest.mark.realdata
+# slow: four short propagations, and the numba kernels compile on first use (minutes on a loaded CPU)
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
-# Reduced so the test stays cheap: the first 20 frames at short side 240 (full-protocol figures for all 20
-# sequences are in benchmarks/results/). Sequences where random features fail: a car under changing shadows,
-# and a drifting car in smoke.
-SEQUENCES = ("car-shadow", "drift-chicane")
+# Reduced: the first 20 frames at short side 240 (full-protocol figures are in benchmarks/results/). Two drifting
+# cars in smoke, where random features lose the object. Measured (crw preset, this reduction): drift-chicane
+# 0.39 vs 0.06, drift-straight 0.62 vs 0.47 (EfficientNet-Lite0 vs random ResNet-18).
+SEQUENCES = ("drift-chicane", "drift-straight")
 
 
 def test_default_encoder_beats_random_resnet18_by_a_margin(davis_root):
