@@ -33,8 +33,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--preset", default="crw")
     p.add_argument("--short-side", type=int, default=240)
     p.add_argument("--sequences", nargs="+", default=list(SEQUENCES))
+    p.add_argument(
+        "--max-frames", type=int, default=None, help="score only the first N frames of each sequence"
+    )
+    p.add_argument(
+        "--configs", nargs="+", default=[f"{a}/{b}" for a, b in CONFIGS], help="LAST_STAGE/STRIDE pairs"
+    )
     p.add_argument("--cache", type=Path, default=REPO / "runs" / "efficientnet_layers.json")
-    p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "efficientnet_layers.md")
+    p.add_argument(
+        "--out", type=Path, default=None, help="default: benchmarks/results/efficientnet_layers_<size>.md"
+    )
     return p.parse_args(argv)
 
 
@@ -46,40 +54,50 @@ def main(argv: list[str] | None = None) -> int:
     from corrlearn.train.evaluate import davis_jf
 
     args = parse_args(argv)
+    if args.out is None:
+        suffix = f"{args.short_side}" + (f"_first{args.max_frames}" if args.max_frames else "")
+        args.out = REPO / "benchmarks" / "results" / f"efficientnet_layers_{suffix}.md"
     cache = json.loads(args.cache.read_text()) if args.cache.is_file() else {}
-    for stage, stride in CONFIGS:
+    configs = [tuple(int(v) for v in c.split("/")) for c in args.configs]
+    tag = f"{args.variant}/{args.preset}/{args.short_side}" + (
+        f"/first{args.max_frames}" if args.max_frames else ""
+    )
+    for stage, stride in configs:
         enc = EfficientNetLite(args.variant, stride=stride, last_stage=stage)
         load_weights(enc, pretrained_path(args.variant), args.variant)
         enc.eval()
         for seq in args.sequences:
-            key = f"{args.variant}/{args.preset}/{args.short_side}/stage{stage}/s{stride}/{seq}"
+            key = f"{tag}/stage{stage}/s{stride}/{seq}"
             if key in cache:
                 continue
             t0 = time.perf_counter()
             with torch.no_grad():
-                jf = davis_jf(enc, args.root, [seq], args.preset, short_side=args.short_side)["J&F"]
+                jf = davis_jf(
+                    enc, args.root, [seq], args.preset, short_side=args.short_side, max_frames=args.max_frames
+                )["J&F"]
             cache[key] = {"J&F": jf, "seconds": time.perf_counter() - t0, "channels": enc.out_channels}
             args.cache.parent.mkdir(parents=True, exist_ok=True)
             write_json_atomic(args.cache, cache)
             print(f"stage {stage} stride {stride} {seq}: J&F {jf:.3f}", flush=True)
 
     lines = [
-        f"# EfficientNet-Lite feature layer ({args.variant}, preset {args.preset}, short side {args.short_side})",
+        f"# EfficientNet-Lite feature layer ({args.variant}, preset {args.preset}, short side {args.short_side}"
+        + (f", first {args.max_frames} frames" if args.max_frames else "")
+        + ")",
         "",
         "Produced by `python benchmarks/efficientnet_layers.py"
         + (f" --variant {args.variant}" if args.variant != "efficientnet-lite0" else "")
         + (f" --short-side {args.short_side}" if args.short_side != 240 else "")
+        + (f" --max-frames {args.max_frames}" if args.max_frames else "")
+        + (f" --configs {' '.join(args.configs)}" if configs != list(CONFIGS) else "")
         + "`. J&F-Mean per DAVIS-2016 val sequence (official protocol, masks scored at 480p).",
         "Time: wall seconds for all sequences on a shared 2-core CPU (indicative only).",
         "",
         "| last stage | stride | channels | " + " | ".join(args.sequences) + " | mean | time (s) |",
         "|---|---:|---:|" + "---:|" * (len(args.sequences) + 2),
     ]
-    for stage, stride in CONFIGS:
-        rows = [
-            cache[f"{args.variant}/{args.preset}/{args.short_side}/stage{stage}/s{stride}/{s}"]
-            for s in args.sequences
-        ]
+    for stage, stride in configs:
+        rows = [cache[f"{tag}/stage{stage}/s{stride}/{s}"] for s in args.sequences]
         jfs = [r["J&F"] for r in rows]
         lines.append(
             f"| {stage} | {stride} | {rows[0]['channels']} | "

@@ -28,7 +28,7 @@ class DavisBench:
     root: Path
     run_dir: Path
     preset: str = "crw"
-    model: str | None = None  # None: corrlearn.models.DEFAULT_MODEL
+    model: str | None = None  # None: what ``weights`` was saved from, else corrlearn.models.DEFAULT_MODEL
     weights: Path | None = None
     device: str = "cpu"
     seed: int = 0
@@ -40,9 +40,9 @@ class DavisBench:
 
     def __post_init__(self) -> None:
         if self.model is None:
-            from corrlearn.models import DEFAULT_MODEL
+            from corrlearn.models import model_for_weights
 
-            self.model = DEFAULT_MODEL
+            self.model = model_for_weights(self.weights)
         self.root = Path(self.root)
         self.run_dir = Path(self.run_dir)
         if self.baseline is not None and self.baseline not in BASELINES:

@@ -35,7 +35,7 @@ class JhmdbBench:
     root: Path
     run_dir: Path
     preset: str = "crw"
-    model: str | None = None  # None: corrlearn.models.DEFAULT_MODEL
+    model: str | None = None  # None: what ``weights`` was saved from, else corrlearn.models.DEFAULT_MODEL
     weights: Path | None = None
     device: str = "cpu"
     seed: int = 0
@@ -46,9 +46,9 @@ class JhmdbBench:
 
     def __post_init__(self) -> None:
         if self.model is None:
-            from corrlearn.models import DEFAULT_MODEL
+            from corrlearn.models import model_for_weights
 
-            self.model = DEFAULT_MODEL
+            self.model = model_for_weights(self.weights)
         from corrlearn.datasets.jhmdb import load_jhmdb
         from corrlearn.keypoints import get_keypoint_preset
 

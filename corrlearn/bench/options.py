@@ -12,7 +12,10 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     from corrlearn.models import DEFAULT_MODEL, available
 
     parser.add_argument(
-        "--model", default=DEFAULT_MODEL, help=f"encoder: {', '.join(available())} (default {DEFAULT_MODEL})"
+        "--model",
+        default=None,
+        help=f"encoder: {', '.join(available())} (default: the architecture --weights was saved from, "
+        f"else {DEFAULT_MODEL})",
     )
     parser.add_argument(
         "--weights",

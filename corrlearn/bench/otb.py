@@ -31,7 +31,7 @@ class OtbBench:
     run_dir: Path
     tracker: str = "dcf"
     preset: str = "crw"
-    model: str | None = None  # None: corrlearn.models.DEFAULT_MODEL
+    model: str | None = None  # None: what ``weights`` was saved from, else corrlearn.models.DEFAULT_MODEL
     weights: Path | None = None
     device: str = "cpu"
     seed: int = 0
@@ -41,9 +41,9 @@ class OtbBench:
 
     def __post_init__(self) -> None:
         if self.model is None:
-            from corrlearn.models import DEFAULT_MODEL
+            from corrlearn.models import model_for_weights
 
-            self.model = DEFAULT_MODEL
+            self.model = model_for_weights(self.weights)
         from corrlearn.datasets.otb import list_sequences
 
         self.root, self.run_dir = Path(self.root), Path(self.run_dir)

@@ -37,8 +37,9 @@ def register(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--model",
-        default=models.DEFAULT_MODEL,
-        help=f"encoder: {', '.join(models.available())} (default {models.DEFAULT_MODEL})",
+        default=None,
+        help=f"encoder: {', '.join(models.available())} (default: the architecture --weights was saved from, "
+        f"else {models.DEFAULT_MODEL})",
     )
     p.add_argument("--stride", type=int, default=8, choices=(4, 8), help="feature stride (default 8)")
     p.add_argument("--weights", help="encoder checkpoint (corrlearn format; see tools/convert_checkpoint.py)")
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     frames.validate()
     mask = read_mask(args.mask)
     check_first_mask(mask, args.mask, frames.size)
+    if args.model is None:
+        args.model = models.model_for_weights(args.weights)
     encoder = models.create(
         args.model, stride=args.stride, input_space=preset.input_space, weights=args.weights
     )

@@ -70,6 +70,34 @@ def create(
     return enc.eval()
 
 
+def model_for_weights(weights: str | os.PathLike | None) -> str:
+    """The architecture a checkpoint was saved from, for when the user names only ``--weights``.
+
+    corrlearn's own checkpoints record ``model_name``; otherwise torchvision-style ResNet keys select
+    resnet50 (bottleneck ``conv3``) or resnet18; anything else (or no weights) gives :data:`DEFAULT_MODEL`.
+    """
+    if weights is None:
+        return DEFAULT_MODEL
+    import torch
+
+    try:
+        obj = torch.load(weights, map_location="cpu", weights_only=True)
+    except Exception:
+        return DEFAULT_MODEL  # create() reports the unreadable file with its one-line error
+    name = obj.get("model_name") if isinstance(obj, dict) else None
+    if isinstance(name, str) and name in available():
+        return name
+    try:
+        keys = set(read_state_dict(weights))
+    except CorrlearnError:
+        return DEFAULT_MODEL
+    if "layer1.0.conv3.weight" in keys:
+        return "resnet50"
+    if "conv1.weight" in keys:
+        return "resnet18"
+    return DEFAULT_MODEL
+
+
 def weights_sha256(name: str, weights: str | os.PathLike | None) -> str | None:
     """SHA-256 of the weights ``create(name, weights=weights)`` loads; None for a seeded random init."""
     if weights is not None:
@@ -89,6 +117,7 @@ __all__ = [
     "create",
     "file_sha256",
     "load_weights",
+    "model_for_weights",
     "read_state_dict",
     "weights_sha256",
 ]
