@@ -38,7 +38,8 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
-        if "default" in text or default in (None, False, [], argparse.SUPPRESS) or not action.option_strings:
+        unset = default is None or default is False or default == [] or default == argparse.SUPPRESS
+        if "(default" in text or unset or not action.option_strings:
             return text
         return f"{text} (default: %(default)s)"
 

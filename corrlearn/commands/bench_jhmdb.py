@@ -25,6 +25,10 @@ OUT/run.json (PCK@0.1..0.5 overall and per joint, timings, config) and OUT/pck.p
 
 Without JHMDB at hand, --from-davis DAVIS_ROOT first writes a pseudo-JHMDB into --root: real DAVIS frames
 under a known synthetic translation with 15 points on the object.
+
+Examples:
+  corrlearn bench jhmdb --root JHMDB --out runs/pose
+  corrlearn bench jhmdb --root runs/pseudo-jhmdb --from-davis DAVIS --out runs/pose-davis --preset stt
 """
 
 

@@ -25,6 +25,10 @@ OUT/success.png / OUT/precision.png. Resumable and shardable (--shard i/n) like 
 
 Without OTB at hand, --from-davis DAVIS_ROOT first writes the DAVIS sequences into --root as pseudo-OTB
 sequences (frames linked, boxes from the masks), a real-video test of the same pipeline.
+
+Examples:
+  corrlearn bench otb --root OTB2015 --out runs/otb
+  corrlearn bench otb --root OTB2015 --out runs/otb-boxprop --tracker boxprop --preset crw
 """
 
 

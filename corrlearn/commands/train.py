@@ -59,6 +59,22 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--eval-preset", help="propagation preset for evaluation (default crw)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _show_config_defaults(parser)
+
+
+def _show_config_defaults(parser: argparse.ArgumentParser) -> None:
+    """Options default to None so --config can fill them; show the TrainConfig value each one falls back to."""
+    import dataclasses
+
+    from corrlearn.train.config import TrainConfig
+
+    fields = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    for action in parser._actions:
+        value = fields.get(action.dest, None)
+        if action.dest == "objective" or value is None or value is dataclasses.MISSING:
+            continue
+        if action.help and "(default" not in action.help:
+            action.help += f" (default: {value})"
 
 
 _DIRECT = (
