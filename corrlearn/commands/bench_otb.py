@@ -76,6 +76,9 @@ def run(args: argparse.Namespace) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise CorrlearnError(f"--device {args.device}: CUDA is not available in this torch build")
     if args.from_davis is not None:
+        from corrlearn.io.writable import check_output_dir
+
+        check_output_dir(args.root, "--root (written by --from-davis)")
         from corrlearn.datasets.davis_boxes import davis_as_otb
 
         seqs = args.sequences or sorted(p.name for p in (args.from_davis / "JPEGImages" / "480p").iterdir())

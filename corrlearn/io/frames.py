@@ -112,9 +112,17 @@ class FrameSource:
             for frame in container.decode(stream):
                 if not pts:
                     self._rotation = int(getattr(frame, "rotation", 0) or 0)
+                    shape = (frame.height, frame.width)
+                elif (frame.height, frame.width) != shape:
+                    raise CorrlearnError(
+                        f"{self.path} frame {len(pts)}: frame is {frame.width}x{frame.height} but the first "
+                        f"frame is {shape[1]}x{shape[0]}"
+                    )
                 if frame.pts is None:  # a stream without timestamps is read from its start, never seeked
                     self._seekable = False
                 pts.append(frame.pts if frame.pts is not None else len(pts))
+        except CorrlearnError:
+            raise
         except Exception as exc:
             raise CorrlearnError(
                 f"{self.path} frame {len(pts)}: video frame cannot be decoded ({exc})"
@@ -173,6 +181,8 @@ class FrameSource:
 
     def validate(self) -> None:
         """Decode every frame once so a broken or odd-sized frame is reported before any output is written."""
+        if self._files is None:
+            return  # a video was decoded whole, and its frame sizes checked, when it was opened
         for _ in self.iter_from(0):
             pass
 
