@@ -25,6 +25,17 @@ def davis_root() -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def davis_train_root() -> Path:
+    """The 30 DAVIS-2016 training sequences at 240p (unlabeled video for training tests); skipped when absent."""
+    root = data_root() / "davis2016-train-240p"
+    if not (root / "JPEGImages" / "240p").is_dir():
+        pytest.skip(
+            f"real data not found: {root} (set CORRLEARN_DATA to the folder holding davis2016-train-240p)"
+        )
+    return root
+
+
 @pytest.fixture
 def unwritable_dir(tmp_path) -> Path:
     """A folder in which nothing can be created: read-only by mode, or (as root, who ignores modes) /sys."""

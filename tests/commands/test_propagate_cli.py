@@ -152,7 +152,7 @@ def _unwritable(request, tmp_path):
         ("one_frame", "propagation needs at least 2"),
         ("start_frame_outside", "--start-frame 7 is outside 0..2"),
         ("unknown_preset", "unknown preset 'nope'"),
-        ("bad_checkpoint", "checkpoint does not fit resnet18"),
+        ("bad_checkpoint", "checkpoint does not fit efficientnet-lite0"),
         ("not_a_checkpoint", "cannot be loaded safely as a checkpoint (not a PyTorch checkpoint"),
         ("pickled_object_checkpoint", "holds a pickled Python object"),
         ("rgb_mask_unknown_colour", "colour (10, 200, 30) is not in the DAVIS palette"),
