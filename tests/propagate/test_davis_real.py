@@ -38,12 +38,12 @@ def _j_prop_and_copy(davis_root, seq: str, num_frames: int | None, scale: float)
 
 
 def test_crw_beats_copying_on_short_half_size_clips(davis_root):
-    # The first 20 frames at 240p keep the claim cheap. Measured (2026-11, this encoder): blackswan 0.847 vs
-    # copy 0.604, car-shadow 0.889 vs 0.519.
-    gains = {seq: _j_prop_and_copy(davis_root, seq, 20, 0.5) for seq in ("blackswan", "car-shadow")}
+    # The first 12 frames at 240p keep the claim cheap. Measured (2026-11, this encoder): blackswan 0.836 vs
+    # copy 0.687, car-shadow 0.906 vs 0.619 (mean gain 0.22).
+    gains = {seq: _j_prop_and_copy(davis_root, seq, 12, 0.5) for seq in ("blackswan", "car-shadow")}
     for seq, (j_prop, j_copy) in gains.items():
         assert j_prop > j_copy + 0.1, (seq, j_prop, j_copy)
-    assert np.mean([p - c for p, c in gains.values()]) > 0.2, gains
+    assert np.mean([p - c for p, c in gains.values()]) > 0.15, gains
 
 
 @pytest.mark.slow
