@@ -20,6 +20,10 @@ multiply x by W/40 and y by H/40 first.
 PCK: a joint counts where predicted (x >= 0; --visible-rule x>0 is STT's test); normaliser 0.6 x the
 diagonal of the box of the counted ground-truth joints in that frame; per joint over all frames of all
 videos, then averaged over joints. --frame0 skip (CRW/UVC, default) or keep (STT/VFS).
+
+Examples:
+  corrlearn eval jhmdb --root JHMDB --results runs/pose
+  corrlearn eval jhmdb --root JHMDB --results my_preds/ --frame0 keep --visible-rule x>0 --out runs/eval
 """
 
 
@@ -51,7 +55,10 @@ def run(args: argparse.Namespace) -> int:
     from corrlearn.bench.jhmdb import evaluate_files, summary_table
     from corrlearn.datasets.jhmdb import load_jhmdb
     from corrlearn.io.atomic import write_json_atomic
+    from corrlearn.io.writable import check_output_dir
 
+    if args.out is None:  # results are written beside the predictions: check before scoring
+        check_output_dir(args.results, "--results (where the scores go without --out)")
     videos = {v.name: v for v in load_jhmdb(args.root, args.split, "test", args.list_file)}
     files = {name: prediction_file(args.results, name) for name in videos}
     out_dir = args.out or args.results

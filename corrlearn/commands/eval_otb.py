@@ -20,6 +20,10 @@ fraction with centre error <= t px, reported at 20. Frames with an invalid groun
 denominator (IoU misses; centre error a hit, as in the toolkits, unless --invalid-precision miss).
 Dataset numbers average the per-sequence curves. Writes OUT/per-sequence.csv, OUT/global.json and
 OUT/success.png, OUT/precision.png with one curve per --results.
+
+Examples:
+  corrlearn eval otb --root OTB2015 --results runs/otb --out runs/otb-eval
+  corrlearn eval otb --root OTB2015 --results siamfc/ dcf/ --names SiamFC DCF --out runs/compare
 """
 
 

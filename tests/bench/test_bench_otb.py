@@ -11,6 +11,7 @@ from corrlearn.cli import main
 from corrlearn.datasets.otb import load_sequence, write_rects
 
 
+@pytest.mark.slow  # one of the costliest real-data runs (quick tier: -m "not slow"; CI runs it)
 @pytest.mark.realdata
 def test_bench_otb_dcf_from_davis_resumes_and_matches_eval(davis_root, tmp_path, capsys):
     root, out = tmp_path / "otb", tmp_path / "run"
