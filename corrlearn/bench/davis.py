@@ -196,7 +196,6 @@ class DavisBench:
         With ``use_run_config`` the run directory's own config.json is used (``--merge`` needs no other
         options); otherwise this bench's config must match it.
         """
-        from corrlearn.commands.eval_davis import write_outputs
         from corrlearn.io.atomic import write_json_atomic
         from corrlearn.metrics.davis import evaluate
 
@@ -215,7 +214,7 @@ class DavisBench:
             )
         t0 = time.perf_counter()
         result = evaluate(self.root, self.run_dir / RESULTS, self.year, seqs, progress=progress)
-        write_outputs(result, self.run_dir / EVAL_DIR)
+        result.write(self.run_dir / EVAL_DIR)
         records = {s: runner.record(s) for s in seqs}
         shards = [_read_json(p) for p in sorted((self.run_dir / "shards").glob("*.json"))]
         report = {

@@ -23,10 +23,13 @@ A killed run continues with --resume; the recorded config is used (only --steps 
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    from corrlearn.train.config import OBJECTIVES
+    from corrlearn.train.objectives import OBJECTIVES
 
     parser.add_argument(
-        "--objective", choices=OBJECTIVES, help="training objective (required unless --config)"
+        "--objective",
+        choices=list(OBJECTIVES),
+        help="training objective (required unless --config): "
+        + "; ".join(f"{name}: {spec.summary}" for name, spec in OBJECTIVES.items()),
     )
     parser.add_argument(
         "--data", nargs="+", metavar="ROOT", help="video roots (frame folders or video files)"
@@ -47,6 +50,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--resume", action="store_true", help="continue the run in RUN_DIR from its checkpoint"
     )
     parser.add_argument("--teacher", metavar="PATH", help="stt-temporal: the stage-1 (stt-spatial) encoder")
+    parser.add_argument(
+        "--rates", nargs="+", type=int, metavar="N", help="prp: frame intervals to classify (default 2 4 8)"
+    )
     parser.add_argument("--seed", type=int, help="run seed (data order, augmentation, heads)")
     parser.add_argument("--sequences", nargs="+", metavar="NAME", help="train only on these videos")
     parser.add_argument(
@@ -75,6 +81,7 @@ _DIRECT = (
     "bn",
     "checkpoint_every",
     "teacher",
+    "rates",
     "seed",
     "sequences",
     "eval_davis",

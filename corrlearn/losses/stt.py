@@ -108,7 +108,7 @@ class MoCoObjective(nn.Module):
 
     @torch.no_grad()
     def _enqueue(self, keys: torch.Tensor) -> None:
-        from corrlearn.train.distributed import all_gather_cat
+        from corrlearn.distributed import all_gather_cat
 
         keys = all_gather_cat(keys)
         K, n = self.queue.shape[0], keys.shape[0]

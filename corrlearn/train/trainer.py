@@ -25,16 +25,15 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from corrlearn import distributed as dist_utils
 from corrlearn import models
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.atomic import write_json_atomic, write_text_atomic
 from corrlearn.train import checkpoint as ckpt
-from corrlearn.train import distributed as dist_utils
 from corrlearn.train.augment import DeviceAugment
 from corrlearn.train.config import TrainConfig
 from corrlearn.train.data import ClipDataset, StepSampler, collate, discover_videos
-
-INPUT_SPACE = {"crw": "rgb", "contrastcorr": "rgb", "stt-spatial": "rgb", "stt-temporal": "lab"}
+from corrlearn.train.objectives import OBJECTIVES
 
 
 def _teacher_input_space(path: str) -> str:
@@ -47,50 +46,30 @@ def _teacher_input_space(path: str) -> str:
 
 def build_objective(cfg: TrainConfig) -> nn.Module:
     """Encoder + objective for a resolved config (encoder weights from ``init_weights`` or a seeded init)."""
-    from corrlearn.losses import ContrastCorrObjective, CRWObjective, MoCoObjective, STTTemporalObjective
-
+    spec = OBJECTIVES[cfg.objective]
     teacher = None
     init = cfg.init_weights
-    if cfg.objective == "stt-temporal" and cfg.teacher:
+    if spec.uses_teacher and cfg.teacher:
         teacher = models.create(cfg.model, cfg.stride, _teacher_input_space(cfg.teacher), weights=cfg.teacher)
         init = init or cfg.teacher  # STT initialises the student from the stage-1 model
-    enc = models.create(cfg.model, cfg.stride, INPUT_SPACE[cfg.objective], weights=init, seed=cfg.init_seed)
+    enc = models.create(cfg.model, cfg.stride, spec.input_space, weights=init, seed=cfg.init_seed)
     torch.manual_seed(cfg.seed)  # heads draw from the global RNG
-    if cfg.objective == "crw":
-        return CRWObjective(
-            enc,
-            cfg.temperature,
-            cfg.edge_dropout,
-            cfg.feat_dropout,
-            cfg.nodes,
-            cfg.patch_size,
-            cfg.patch_stride,
-            min_walk=cfg.min_walk,
-        )
-    if cfg.objective == "contrastcorr":
-        return ContrastCorrObjective(enc, cfg.temperature, weights=cfg.loss_weights)
-    if cfg.objective == "stt-spatial":
-        return MoCoObjective(
-            enc, queue_size=cfg.queue_size, momentum=cfg.moco_momentum, temperature=cfg.temperature
-        )
-    return STTTemporalObjective(enc, teacher, weights=cfg.loss_weights, teacher_temperature=cfg.temperature)
+    return spec.build(enc, cfg, teacher)
 
 
 def build_dataset(cfg: TrainConfig) -> ClipDataset:
-    videos = discover_videos(cfg.data, cfg.sequences)
-    mode = {"crw": "clip", "stt-temporal": "clip", "stt-spatial": "views", "contrastcorr": "pair"}[
-        cfg.objective
-    ]
+    spec = OBJECTIVES[cfg.objective]
     return ClipDataset(
-        videos,
-        mode,
+        discover_videos(cfg.data, cfg.sequences),
+        spec.data_mode,
         cfg.clip_len,
         cfg.frame_gap,
         cfg.crop_size,
         cfg.crop_scale,
         cfg.crop_ratio,
         cfg.search_size,
-        independent_crops=cfg.objective == "crw",
+        independent_crops=spec.independent_crops,
+        rates=cfg.rates or (),
     )
 
 
@@ -218,7 +197,9 @@ def _train(cfg, out: Path, resume: bool, progress: bool, info, device) -> dict:
             objective, device_ids=[device.index] if device.type == "cuda" else None
         )
     set_train_mode(model, cfg.bn)
-    augment = DeviceAugment(cfg.color_jitter, cfg.flip, strong=cfg.objective == "stt-spatial").to(device)
+    augment = DeviceAugment(cfg.color_jitter, cfg.flip, strong=OBJECTIVES[cfg.objective].strong_augment).to(
+        device
+    )
 
     dataset = build_dataset(cfg)
     local_batch = cfg.batch_size // info.world_size
@@ -326,7 +307,7 @@ def _save(cfg, out: Path, objective, opt, sched, scaler, step: int, info) -> Non
         meta = {
             "step": step,
             "objective": cfg.objective,
-            "input_space": INPUT_SPACE[cfg.objective],
+            "input_space": OBJECTIVES[cfg.objective].input_space,
             "model_name": cfg.model,
             "stride": cfg.stride,
         }

@@ -29,9 +29,10 @@ def fixed_batches(dataset, n: int, batch: int, seed: int = 0):
 
 
 def to_float(batch):
+    """uint8 images to [0, 1] floats; other tensors (PRP's rate indices) pass through."""
     if isinstance(batch, tuple):
-        return tuple(b.float() / 255 for b in batch)
-    return batch.float() / 255
+        return tuple(to_float(b) for b in batch)
+    return batch.float() / 255 if batch.dtype == torch.uint8 else batch
 
 
 def train_losses(objective, batches, steps: int, lr: float = 1e-3, optim: str = "adam") -> list[float]:
