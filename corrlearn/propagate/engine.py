@@ -42,7 +42,8 @@ class FeatureExtractor:
     """Frame (RGB uint8, H x W x 3) -> (C, h, w) features as the preset wants them."""
 
     def __init__(self, encoder: Encoder, preset: Preset, device: str | torch.device = "cpu"):
-        if encoder.input_space != preset.input_space:
+        # an encoder whose weights fix its input (ImageNet trunks) reads its own colour space under any preset
+        if encoder.input_space != preset.input_space and not encoder.fixed_input:
             raise CorrlearnError(
                 f"preset {preset.name!r} expects {preset.input_space} input but the encoder takes {encoder.input_space}"
             )

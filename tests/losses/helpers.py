@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from corrlearn.models import Encoder
+from corrlearn.models import ResNetEncoder
 from corrlearn.models.resnet import BasicBlock, seeded_init_
 
 
-def tiny_encoder(input_space: str = "rgb", seed: int = 0) -> Encoder:
+def tiny_encoder(input_space: str = "rgb", seed: int = 0) -> ResNetEncoder:
     """A ResNet-10 (one block per stage) trunk: the real architecture family, cheap enough for CPU tests."""
-    enc = Encoder(BasicBlock, (1, 1, 1, 1), stride=8, input_space=input_space)
+    enc = ResNetEncoder(BasicBlock, (1, 1, 1, 1), stride=8, input_space=input_space)
     seeded_init_(enc, seed)
     return enc
 
