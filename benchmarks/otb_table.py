@@ -31,7 +31,13 @@ from corrlearn.datasets.otb import list_sequences  # noqa: E402
 from corrlearn.io.atomic import write_text_atomic  # noqa: E402
 from corrlearn.metrics.otb import PROTOCOL_LABELS, PROTOCOLS  # noqa: E402
 
-TRACKERS = ("dcf", "boxprop")
+#: Tracker variants: name -> `corrlearn bench otb` options. ``dcf-l2`` L2-normalises each feature cell before
+#: the correlation filter (the Toy fix, see benchmarks/README.md).
+TRACKERS = {
+    "dcf": ["--tracker", "dcf"],
+    "boxprop": ["--tracker", "boxprop"],
+    "dcf-l2": ["--tracker", "dcf", "--dcf", "l2_normalize=true"],
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,7 +46,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--runs", type=Path, default=REPO / "benchmarks" / "runs")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     p.add_argument("--encoders", nargs="+", default=["resnet18"])
-    p.add_argument("--trackers", nargs="+", default=list(TRACKERS), choices=TRACKERS)
+    p.add_argument("--trackers", nargs="+", default=list(TRACKERS), choices=list(TRACKERS))
     p.add_argument("--track", action="store_true", help="run / resume missing tracking (slow on CPU)")
     return p.parse_args(argv)
 
@@ -56,7 +62,7 @@ def result_files(run: Path, names: list[str]) -> dict[str, Path] | None:
 
 def track(args: argparse.Namespace, encoder: str, tracker: str) -> None:
     cmd = [sys.executable, "-m", "corrlearn", "bench", "otb", "--root", str(args.root), "--out",
-           str(run_dir(args, encoder, tracker)), "--tracker", tracker, "--model", encoder, "--quiet"]  # fmt: skip
+           str(run_dir(args, encoder, tracker)), *TRACKERS[tracker], "--model", encoder, "--quiet"]  # fmt: skip
     subprocess.run(cmd, check=False)
 
 
@@ -89,7 +95,7 @@ def method_report(args, encoder: str, tracker: str, names: list[str], scored: di
         "",
         f"Encoder `{encoder}` ({'seeded random initialisation' if encoder.startswith('resnet') else 'ImageNet weights'}"
         f", weights SHA-256 {cfg.get('weights_sha256') or 'none: random init seed 0'}), tracker `{tracker}`"
-        + (f" ({json.dumps(cfg.get('dcf'))})" if tracker == "dcf" and cfg.get("dcf") else "")
+        + (f" ({json.dumps(cfg.get('dcf'))})" if cfg.get("dcf") else "")
         + ".",
         "",
         "| convention | AUC | precision@20 | success@0.5 | normalized precision |",
@@ -124,8 +130,8 @@ def method_report(args, encoder: str, tracker: str, names: list[str], scored: di
         f"Python {platform.python_version()}. Plots with every method: `otb8/<convention>/success.png`,",
         "`precision.png` (and `norm_precision.png` for got10k / pysot).",
         "",
-        "Reproduce: `corrlearn bench otb --root ../shared/data/otb2015 --out RUN --tracker "
-        f"{tracker} --model {encoder}`, then `python benchmarks/otb_table.py --runs RUNS --encoders {encoder}`",
+        "Reproduce: `corrlearn bench otb --root ../shared/data/otb2015 --out RUN "
+        f"{' '.join(TRACKERS[tracker])} --model {encoder}`, then `python benchmarks/otb_table.py --runs RUNS --encoders {encoder}`",
         "(or `corrlearn eval otb --root ../shared/data/otb2015 --results RUN --out EVAL --protocol otb|got10k|pysot`).",
         "",
     ]
