@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -55,37 +54,13 @@ def test_propagate_tennis_keeps_void_out_and_writes_official_palette_pngs(davis2
     assert ((ids == 1) & (gt == 1)).sum() / (ids == 1).sum() > 0.5
 
 
-def _two_object_root(train_root, tmp_path, seq="bear", frames=6):
-    """A DAVIS-2017 root with one sequence: the DAVIS-2016 mask split at its centroid column into ids 1 and 2,
-    and a 3-px void band outside the object; frames linked from the 240p training data."""
-    root = tmp_path / "DAVIS2017"
-    img_dir, ann_dir = root / "JPEGImages" / "480p" / seq, root / "Annotations" / "480p" / seq
-    img_dir.mkdir(parents=True)
-    ann_dir.mkdir(parents=True)
-    (root / "ImageSets" / "2017").mkdir(parents=True)
-    (root / "ImageSets" / "2017" / "val.txt").write_text(seq + "\n")
-    src = train_root / "JPEGImages" / "240p" / seq
-    masks = []
-    for i, jpg in enumerate(sorted(src.glob("*.jpg"))[:frames]):
-        (img_dir / jpg.name).symlink_to(jpg)
-        fg = read_mask(train_root / "Annotations" / "240p" / seq / f"{jpg.stem}.png").ids > 0
-        if i == 0:
-            cut = int(np.nonzero(fg)[1].mean())
-        ids = np.zeros(fg.shape, np.uint8)
-        ids[fg] = 1
-        ids[fg & (np.arange(fg.shape[1])[None] >= cut)] = 2
-        band = cv2.dilate(fg.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) & ~fg
-        ids[band] = VOID_ID
-        img = Image.fromarray(ids, mode="P")
-        img.putpalette(DAVIS_PALETTE)
-        img.save(ann_dir / f"{jpg.stem}.png")
-        masks.append(ids)
-    return root, seq, masks
-
-
 @pytest.mark.realdata
 def test_bench_and_eval_davis2017_two_objects(davis_train_root, tmp_path):
-    root, seq, masks = _two_object_root(davis_train_root, tmp_path)
+    from corrlearn.datasets.davis_multi import two_object_sequence
+
+    root, seq = tmp_path / "DAVIS2017", "bear"
+    masks = two_object_sequence(davis_train_root, seq, root, resolution="240p", max_frames=6)
+    assert all(set(np.unique(m).tolist()) == {0, 1, 2, VOID_ID} for m in masks)
     run = tmp_path / "run"
     assert main(["bench", "davis", "--root", str(root), "--out", str(run), "--year", "2017", "--quiet"]) == 0
     report = json.loads((run / "run.json").read_text())
