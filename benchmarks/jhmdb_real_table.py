@@ -75,6 +75,9 @@ def report(args: argparse.Namespace, encoder: str, runs: dict[str, dict]) -> str
     for j, name in enumerate(JOINT_NAMES):
         cells = [f"{r['global']['per_joint']['PCK@0.2'][j]:.1f}" for r in runs.values()]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if encoder.startswith("efficientnet"):
+        lines += ["", "EfficientNet-Lite reads RGB with TF-Lite's normalisation under both presets (its ImageNet",
+                  "weights dictate its input), so the stt row differs from the resnet18 one in features *and* colour space."]  # fmt: skip
     lost = {p: r.get("unpredicted_joints") for p, r in runs.items() if r.get("unpredicted_joints")}
     lines += [
         "",
