@@ -103,3 +103,18 @@ def test_eval_otb_real_sequences_each_protocol(otb_root, tmp_path):
         assert (ev / "norm_precision.png").exists() == (protocol != "otb")
         csv = (ev / "per-sequence.csv").read_text().splitlines()
         assert csv[0].startswith("protocol,") and all(r.startswith(protocol + ",") for r in csv[1:])
+
+
+@pytest.mark.realdata
+def test_grayscale_otb_frames_are_read_as_rgb(otb_root):
+    """Toy's JPEGs are single-channel: the tracker gets them as 3 equal channels (the Toy failure of the
+    random-encoder DCF is not a colour problem; see benchmarks/README.md, "Why Toy fails")."""
+    from PIL import Image
+
+    from corrlearn.bench.otb import _Frames
+
+    seq = load_sequence(otb_root, "Toy")
+    assert Image.open(seq.frames[0]).mode == "L"
+    frame = next(iter(_Frames(seq.frames[:1])))
+    assert frame.shape == (240, 320, 3) and frame.dtype == np.uint8
+    assert (frame[..., 0] == frame[..., 1]).all() and (frame[..., 1] == frame[..., 2]).all()
