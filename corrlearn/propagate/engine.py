@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from corrlearn.affinity import propagate_labels
 from corrlearn.errors import CorrlearnError
+from corrlearn.io.masks import VOID_ID
 from corrlearn.models import Encoder
 from corrlearn.propagate.labels import downsample_labels, soft_to_ids
 from corrlearn.propagate.pairwise import pairwise_propagate
@@ -156,7 +157,8 @@ def segment_video(
     """Propagate a first-frame mask through a video.
 
     ``frames`` yields RGB uint8 (H, W, 3) frames, the annotated one first; ``first_ids`` holds its object
-    ids (H, W). Yields (H, W) uint8 ids for every frame, the first being ``first_ids`` itself.
+    ids (H, W). Yields (H, W) uint8 ids for every frame, the first being ``first_ids`` with void (255) set to
+    background: void is never an object, in the labels propagated or in the masks written.
     """
     extractor = FeatureExtractor(encoder, preset, device)
     propagator = Propagator(preset, backend)
@@ -175,7 +177,7 @@ def segment_video(
     propagator.reset(feat0, labels0)
     bar = tqdm(total=total, desc=desc, unit="frame", disable=not progress, leave=False)
     bar.update(1)
-    yield np.asarray(first_ids, dtype=np.uint8)
+    yield np.where(first_ids == VOID_ID, 0, first_ids).astype(np.uint8)
     for frame in it:
         soft = propagator.step(extractor(frame))
         bar.update(1)
