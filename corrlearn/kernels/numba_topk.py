@@ -166,8 +166,11 @@ def _scan_block(
 
 
 @njit(cache=True, parallel=True)
-def _free_pass(q, keys, frames, inv_t, want_lse, bs, bi, mx, se):
-    """Score every query against every cell of ``frames`` (no spatial limit): tiles of consecutive queries."""
+def _free_pass(q, keys, slots, frames, inv_t, want_lse, bs, bi, mx, se):
+    """Score every query against every cell of ``frames`` (no spatial limit): tiles of consecutive queries.
+
+    ``frames`` are logical frame numbers (they make the flat indices); frame ``f`` is stored in ``keys[slots[f]]``.
+    """
     nq, c = q.shape
     nk = keys.shape[1]
     k = bs.shape[1]
@@ -184,7 +187,7 @@ def _free_pass(q, keys, frames, inv_t, want_lse, bs, bi, mx, se):
         tmx = mx[q0 : q0 + nt]
         tse = se[q0 : q0 + nt]
         for f in frames:
-            kf = keys[f]
+            kf = keys[slots[f]]
             for s0 in range(0, nk, KEY_CHUNK):
                 n = min(nk, s0 + KEY_CHUNK) - s0
                 for b in range(n):
@@ -212,8 +215,9 @@ def _free_pass(q, keys, frames, inv_t, want_lse, bs, bi, mx, se):
 
 
 @njit(cache=True, parallel=True)
-def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, mx, se):
-    """Score queries against the cells of ``frames`` inside their neighbourhood.
+def _window_pass(q, keys, slots, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, mx, se):
+    """Score queries against the cells of ``frames`` (logical numbers, stored in ``keys[slots[f]]``) inside
+    their neighbourhood.
 
     Tiles are TILE_ROWS x TILE_COLS query cells. For each key row only the contiguous columns that some query
     of the tile can reach are scored (the neighbourhood's chord at the row distance nearest the tile), so a
@@ -261,7 +265,7 @@ def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, 
         cy = np.empty(cap, np.int64)
         cx = np.empty(cap, np.int64)
         for f in frames:
-            kf = keys[f]
+            kf = keys[slots[f]]
             n = 0
             for yk in range(max(0, y0 - reach), min(h, y1 + reach)):
                 dmin = 0
@@ -292,8 +296,11 @@ def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, 
 
 
 @njit(cache=True, parallel=True)
-def _finish(bs, bi, mx, se, normalize, labels, want_labels, out_w, out_i, out_l):
-    """Softmax (over the selected, or over all candidates via the running logsumexp), empty slots, labels."""
+def _finish(bs, bi, mx, se, normalize, labels, want_labels, slots, nk, out_w, out_i, out_l):
+    """Softmax (over the selected, or over all candidates via the running logsumexp), empty slots, labels.
+
+    Flat index ``f * nk + p`` reads its label from row ``slots[f] * nk + p`` of ``labels``.
+    """
     nq, k = bs.shape
     for qi in prange(nq):
         top = float(bs[qi, 0])
@@ -310,7 +317,7 @@ def _finish(bs, bi, mx, se, normalize, labels, want_labels, out_w, out_i, out_l)
                 out_w[qi, j] = w32
                 out_i[qi, j] = bi[qi, j]
                 if want_labels:
-                    src = bi[qi, j]
+                    src = slots[bi[qi, j] // nk] * nk + bi[qi, j] % nk
                     for col in range(labels.shape[1]):
                         out_l[qi, col] += w32 * labels[src, col]
             else:
@@ -329,8 +336,14 @@ def run(
     restrict: np.ndarray,
     normalize: str,
     labels: np.ndarray | None = None,
+    slots: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Call the kernel on float32 C-contiguous arrays; returns (weights, indices, labels_out or None)."""
+    """Call the kernel on float32 C-contiguous arrays; returns (weights, indices, labels_out or None).
+
+    ``slots`` (int64, one entry per logical reference frame) says which frame of ``keys`` (and block of
+    ``labels`` rows) holds logical frame m; default ``arange(len(keys))``. Flat indices, and so the tie rule,
+    follow the logical order: a ring buffer gives the same results as the stacked bank.
+    """
     nq = query.shape[0]
     h, w = grid if grid is not None else (0, 0)
     out_w = np.zeros((nq, k), np.float32)
@@ -347,17 +360,21 @@ def run(
     bi = np.full((nq, k), np.int64(1) << 62, np.int64)
     mx = np.full(nq, -np.inf)
     se = np.zeros(nq)
-    m = keys.shape[0]
+    if slots is None:
+        slots = np.arange(keys.shape[0], dtype=np.int64)
+    m = slots.shape[0]
+    nk = keys.shape[1]
     windowed = np.zeros(m, np.bool_) if radius is None else restrict.astype(np.bool_)
     free = np.flatnonzero(~windowed).astype(np.int64)
     limited = np.flatnonzero(windowed).astype(np.int64)
     if free.size and keys.shape[1]:
-        _free_pass(query, keys, free, inv_t, want_lse, bs, bi, mx, se)
+        _free_pass(query, keys, slots, free, inv_t, want_lse, bs, bi, mx, se)
     if limited.size and keys.shape[1]:
         shape = np.int64(_CIRCLE if radius_shape == "circle" else _SQUARE)
         _window_pass(
             query,
             keys,
+            slots,
             limited,
             np.int64(h),
             np.int64(w),
@@ -371,5 +388,5 @@ def run(
             se,
         )
     norm = np.int64(_NORM_TOPK if normalize == "topk" else _NORM_ALL)
-    _finish(bs, bi, mx, se, norm, lab, want, out_w, out_i, out_l)
+    _finish(bs, bi, mx, se, norm, lab, want, slots, np.int64(max(nk, 1)), out_w, out_i, out_l)
     return out_w, out_i, (out_l if want else None)

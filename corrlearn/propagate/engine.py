@@ -74,13 +74,23 @@ class FeatureExtractor:
 
 
 class Propagator:
-    """Carries soft labels from frame to frame through a first-frame + recent-context bank."""
+    """Carries soft labels from frame to frame through a first-frame + recent-context bank.
+
+    The bank is a preallocated ring buffer: slot 0 holds the first frame's keys (Nk, C) and labels (Nk, L),
+    slots 1..context the recent predictions, overwritten oldest first. Each step hands the store and the
+    logical order (first, oldest .. newest) to the affinity, so nothing is re-stacked per frame; results equal
+    those of the stacked bank (same flat indices, same tie rule). Padding with the first frame points the
+    padded entries at slot 0 instead of copying it.
+    """
 
     def __init__(self, preset: Preset, backend: str = "auto"):
         self.preset = preset
         self.backend = backend
-        self._first: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(preset.context, 0))
+        self._keys: torch.Tensor | None = None  # (1 + context, Nk, C)
+        self._labels: torch.Tensor | None = None  # (1 + context, Nk, L)
+        self._recent: deque[int] = deque(maxlen=max(preset.context, 0))  # slots, oldest first
+        self._pushed = 0
+        self._grid: tuple[int, int] | None = None
 
     def reset(self, feat0: torch.Tensor, labels0: torch.Tensor) -> None:
         """Start a video: features (C, h, w) and soft labels (L, h, w) of the annotated frame."""
@@ -88,28 +98,45 @@ class Propagator:
             raise ValueError(
                 f"labels {tuple(labels0.shape)} do not match the feature grid {tuple(feat0.shape)}"
             )
-        self._first = (feat0, labels0.to(feat0.device).float())
+        c, h, w = feat0.shape
+        n_lab = labels0.shape[0]
+        slots = 1 + max(self.preset.context, 0)
+        keys_shape, labels_shape = (slots, h * w, c), (slots, h * w, n_lab)
+        # reuse the store across videos of the same size (no re-allocation, no RSS growth)
+        if (
+            self._keys is None
+            or self._keys.shape != keys_shape
+            or self._keys.dtype != feat0.dtype
+            or self._keys.device != feat0.device
+        ):
+            self._keys = torch.empty(keys_shape, dtype=feat0.dtype, device=feat0.device)
+        if self._labels is None or self._labels.shape != labels_shape or self._labels.device != feat0.device:
+            self._labels = torch.empty(labels_shape, dtype=torch.float32, device=feat0.device)
+        self._keys[0].copy_(feat0.reshape(c, h * w).T)
+        self._labels[0].copy_(labels0.reshape(n_lab, h * w).T)
+        self._grid = (h, w)
         self._recent.clear()
+        self._pushed = 0
         if self.preset.pad_with_first:
-            self._recent.extend([self._first] * self.preset.context)
+            self._recent.extend([0] * self.preset.context)
 
     @torch.no_grad()
     def step(self, feat: torch.Tensor) -> torch.Tensor:
         """Soft labels (L, h, w) of the next frame; the prediction joins the context bank."""
-        if self._first is None:
+        if self._keys is None:
             raise RuntimeError("Propagator.step called before reset")
         p = self.preset
-        bank = [self._first, *self._recent]
         c, h, w = feat.shape
-        query = feat.reshape(c, h * w).T
-        restrict = [p.radius_on_first] + [True] * (len(bank) - 1)
+        if (h, w) != self._grid or c != self._keys.shape[2]:
+            raise ValueError(f"features {tuple(feat.shape)} do not match the first frame's {self._grid}")
+        slots = [0, *self._recent]
+        query = feat.reshape(c, h * w).T.to(self._keys.dtype).contiguous()
+        restrict = [p.radius_on_first] + [True] * (len(slots) - 1)
         if p.mode == "joint":
-            keys = torch.stack([f.reshape(c, h * w).T for f, _ in bank])
-            labels = torch.stack([lab.reshape(lab.shape[0], h * w).T for _, lab in bank])
             out = propagate_labels(
                 query,
-                keys,
-                labels,
+                self._keys,
+                self._labels,
                 p.topk,
                 p.temperature,
                 grid=(h, w),
@@ -118,27 +145,24 @@ class Propagator:
                 restrict=restrict,
                 normalize=p.normalize,
                 backend=self.backend,
+                slots=slots,
             )
         elif p.mode == "pairwise":
             preds = [
-                pairwise_propagate(
-                    query,
-                    f.reshape(c, h * w).T,
-                    lab.reshape(lab.shape[0], h * w).T,
-                    p,
-                    (h, w),
-                    restricted,
-                    self.backend,
-                )
-                for (f, lab), restricted in zip(bank, restrict, strict=True)
+                pairwise_propagate(query, self._keys[s], self._labels[s], p, (h, w), restricted, self.backend)
+                for s, restricted in zip(slots, restrict, strict=True)
             ]
             out = torch.stack(preds).mean(dim=0)
         else:
             raise ValueError(f"unknown propagation mode {p.mode!r}")
-        pred = out.T.reshape(-1, h, w)
-        if self.preset.context > 0:
-            self._recent.append((feat, pred))
-        return pred
+        if p.context > 0:
+            # the slot of the oldest recent frame, which leaves the bank now (slots cycle 1..context)
+            slot = 1 + self._pushed % p.context
+            self._pushed += 1
+            self._keys[slot].copy_(query)
+            self._labels[slot].copy_(out)
+            self._recent.append(slot)
+        return out.T.reshape(-1, h, w)
 
 
 def segment_video(

@@ -187,3 +187,25 @@ def test_compiled_kernel_is_reused_from_the_disk_cache(tmp_path):
     second = [int(x) for x in runs[1].stdout.split()]
     assert first[1] == 3, f"first run should compile all three entry points, got {first}"
     assert second == [3, 0], f"second run should load all three from the cache, got {second}"
+
+
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+@pytest.mark.parametrize("ties", [False, True])
+def test_slots_equal_the_stacked_bank(backend, ties):
+    # a ring store of 4 frames read in a rotated order with one slot repeated (padding), against the
+    # frames stacked in that order: the same labels, flat indices and tie rule follow the logical order
+    h, w, c, k = 9, 11, 16, 6
+    q, store = make_inputs(h, w, 4, c, seed=3, ties=ties)
+    labels = torch.rand(4, h * w, 3)
+    slots = [0, 2, 3, 0, 1]
+    restrict = [False, True, True, True, True]
+    args = dict(grid=(h, w), radius=3, restrict=restrict, backend=backend)
+    stacked = propagate_labels(q, store[slots], labels[slots], k, 0.07, **args)
+    ring = propagate_labels(q, store, labels, k, 0.07, slots=slots, **args)
+    torch.testing.assert_close(ring, stacked, rtol=0, atol=0)
+
+
+def test_slots_outside_the_store_are_an_error():
+    q, store = make_inputs(3, 4, 2, 8, seed=0)
+    with pytest.raises(ValueError, match="slots"):
+        propagate_labels(q, store, torch.rand(2, 12, 2), 3, 0.1, slots=[0, 2])
