@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 from corrlearn.affinity import propagate_labels
 from corrlearn.errors import CorrlearnError
 from corrlearn.models import Encoder
+from corrlearn.models.inference import check_precision, prepare_encoder, run_encoder
 from corrlearn.propagate.labels import downsample_labels, soft_to_ids
 from corrlearn.propagate.pairwise import pairwise_propagate
 from corrlearn.propagate.presets import Preset
@@ -40,14 +41,17 @@ def working_size(height: int, width: int, preset: Preset) -> tuple[int, int]:
 class FeatureExtractor:
     """Frame (RGB uint8, H x W x 3) -> (C, h, w) features as the preset wants them."""
 
-    def __init__(self, encoder: Encoder, preset: Preset, device: str | torch.device = "cpu"):
+    def __init__(
+        self, encoder: Encoder, preset: Preset, device: str | torch.device = "cpu", precision: str = "fp32"
+    ):
         if encoder.input_space != preset.input_space:
             raise CorrlearnError(
                 f"preset {preset.name!r} expects {preset.input_space} input but the encoder takes {encoder.input_space}"
             )
-        self.encoder = encoder.to(device).eval()
-        self.preset = preset
         self.device = torch.device(device)
+        self.encoder = prepare_encoder(encoder, self.device)
+        self.preset = preset
+        self.precision = check_precision(precision)
 
     def work_size(self, height: int, width: int) -> tuple[int, int]:
         return working_size(height, width, self.preset)
@@ -67,7 +71,7 @@ class FeatureExtractor:
             torch.from_numpy(np.ascontiguousarray(frame)).to(self.device).permute(2, 0, 1)[None].float()
             / 255.0
         )
-        feat = self.encoder(x)[0].float()
+        feat = run_encoder(self.encoder, x, self.precision)[0]
         if self.preset.l2_normalize:
             feat = F.normalize(feat, dim=0)
         return feat
@@ -175,13 +179,15 @@ def segment_video(
     progress: bool = True,
     total: int | None = None,
     desc: str = "propagate",
+    precision: str = "fp32",
 ) -> Iterator[np.ndarray]:
     """Propagate a first-frame mask through a video.
 
     ``frames`` yields RGB uint8 (H, W, 3) frames, the annotated one first; ``first_ids`` holds its object
     ids (H, W). Yields (H, W) uint8 ids for every frame, the first being ``first_ids`` itself.
+    ``precision="bf16"`` runs the encoder under bfloat16 autocast (see :mod:`corrlearn.models.inference`).
     """
-    extractor = FeatureExtractor(encoder, preset, device)
+    extractor = FeatureExtractor(encoder, preset, device, precision)
     propagator = Propagator(preset, backend)
     if total is None and hasattr(frames, "__len__"):
         total = len(frames)
