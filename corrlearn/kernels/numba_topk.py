@@ -275,16 +275,12 @@ _BF16_LUT = (np.arange(1 << 16, dtype=np.uint32) << 16).view(np.float32)
 
 
 def bf16_filter_default() -> bool:
-    """Use the bf16 filter when torch has bf16 GEMM hardware (AVX512-BF16 / AMX) and it is not switched off
-    with ``CORRLEARN_BF16_FILTER=0`` (``=1`` forces it on)."""
+    """The bf16 filter is opt-in (``CORRLEARN_BF16_FILTER=1``): on the 2-core AVX512-BF16 machine it measured
+    was no faster than the float32 micro-kernel, because scanning the bf16 score block costs as much as the
+    bf16 GEMM saves (benchmarks/README.md, "Affinity kernels")."""
     import os
 
-    import torch
-
-    env = os.environ.get("CORRLEARN_BF16_FILTER", "")
-    if env in ("0", "1"):
-        return env == "1"
-    return bool(getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)())
+    return os.environ.get("CORRLEARN_BF16_FILTER", "") == "1"
 
 
 def _free_pass_bf16(query, keys, slots, frames, inv_t, bs, bi) -> None:
@@ -448,7 +444,7 @@ def run(
     ``labels`` rows) holds logical frame m; default ``arange(len(keys))``. Flat indices, and so the tie rule,
     follow the logical order: a ring buffer gives the same results as the stacked bank.
 
-    ``bf16_filter`` (default: where the CPU has bf16 GEMM hardware) scores frames without a spatial limit
+    ``bf16_filter`` (default: :func:`bf16_filter_default`, off) scores frames without a spatial limit
     with a bf16 GEMM and rescoring of the survivors in float32: the float32 result, faster (see
     :func:`_free_pass_bf16`). Only with ``normalize="topk"``: ``"all"`` needs every exact score.
     """
