@@ -199,7 +199,10 @@ def build_methods(q, keys, restrict, radius, has_cuda):
         qg, kg = q.cuda(), keys.cuda()
         outside_g = None if outside is None else outside.cuda()
         methods["triton"] = ("cuda", lambda: topk_affinity(qg, kg, K, TEMP, backend="triton", **common))
-        methods["reference-cuda"] = ("cuda", lambda: topk_affinity(qg, kg, K, TEMP, backend="torch", **common))
+        methods["reference-cuda"] = (
+            "cuda",
+            lambda: topk_affinity(qg, kg, K, TEMP, backend="torch", **common),
+        )
         methods["dense-cuda"] = ("cuda", lambda: dense_topk(qg, kg, K, TEMP, outside_g, restrict))
     if radius is None:
         methods["faiss"] = ("cpu", lambda: faiss_topk(q, keys, K, TEMP))
