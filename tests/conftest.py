@@ -23,3 +23,14 @@ def davis_root() -> Path:
     if not (root / "JPEGImages" / "480p").is_dir():
         pytest.skip(f"real data not found: {root} (set CORRLEARN_DATA to the folder holding davis2016-val)")
     return root
+
+
+@pytest.fixture(scope="session")
+def davis_train_root() -> Path:
+    """The 30 DAVIS-2016 training sequences at 240p (unlabeled video for training tests); skipped when absent."""
+    root = data_root() / "davis2016-train-240p"
+    if not (root / "JPEGImages" / "240p").is_dir():
+        pytest.skip(
+            f"real data not found: {root} (set CORRLEARN_DATA to the folder holding davis2016-train-240p)"
+        )
+    return root

@@ -44,18 +44,6 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def write_outputs(result, out: Path) -> list[Path]:
-    """Write per-sequence.csv, global.csv and global.json atomically into ``out``; return the paths."""
-    from corrlearn.io.atomic import write_json_atomic, write_text_atomic
-
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "per-sequence.csv", out / "global.csv", out / "global.json"]
-    write_text_atomic(paths[0], result.per_sequence_csv())
-    write_text_atomic(paths[1], result.global_csv())
-    write_json_atomic(paths[2], result.to_dict())
-    return paths
-
-
 def run(args: argparse.Namespace) -> int:
     from corrlearn.metrics.davis import evaluate, format_table
 
@@ -64,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(
         args.root, args.results, args.year, args.sequences, void=args.void, progress=not args.quiet
     )
-    paths = write_outputs(result, args.out or args.results)
+    paths = result.write(args.out or args.results)
     print(format_table(result))
     print("wrote " + ", ".join(str(p) for p in paths))
     return 0

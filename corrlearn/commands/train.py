@@ -23,10 +23,14 @@ A killed run continues with --resume; the recorded config is used (only --steps 
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    from corrlearn.train.config import OBJECTIVES
+    from corrlearn import models
+    from corrlearn.train.objectives import OBJECTIVES
 
     parser.add_argument(
-        "--objective", choices=OBJECTIVES, help="training objective (required unless --config)"
+        "--objective",
+        choices=list(OBJECTIVES),
+        help="training objective (required unless --config): "
+        + "; ".join(f"{name}: {spec.summary}" for name, spec in OBJECTIVES.items()),
     )
     parser.add_argument(
         "--data", nargs="+", metavar="ROOT", help="video roots (frame folders or video files)"
@@ -38,7 +42,16 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, help="learning rate (default: the objective's)")
     parser.add_argument("--crop-size", type=int, help="crop size in pixels (default: the objective's)")
     parser.add_argument("--clip-len", type=int, help="frames per clip (default: the objective's)")
-    parser.add_argument("--model", choices=("resnet18", "resnet50"), help="encoder architecture")
+    parser.add_argument(
+        "--model",
+        choices=models.available(),
+        help="encoder architecture (efficientnet-lite*: starts from the ImageNet weights)",
+    )
+    parser.add_argument(
+        "--init-weights",
+        metavar="PATH",
+        help="start from this encoder checkpoint instead of the default init",
+    )
     parser.add_argument("--workers", type=int, help="DataLoader worker processes")
     parser.add_argument("--device", help="auto | cpu | cuda")
     parser.add_argument("--bn", choices=("train", "frozen", "sync"), help="BatchNorm handling")
@@ -46,7 +59,14 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in RUN_DIR from its checkpoint"
     )
-    parser.add_argument("--teacher", metavar="PATH", help="stt-temporal: the stage-1 (stt-spatial) encoder")
+    parser.add_argument(
+        "--teacher",
+        metavar="PATH",
+        help="stt-temporal: the stage-1 (stt-spatial) encoder, or 'init': a frozen copy of the initial weights",
+    )
+    parser.add_argument(
+        "--rates", nargs="+", type=int, metavar="N", help="prp: frame intervals to classify (default 2 4 8)"
+    )
     parser.add_argument("--seed", type=int, help="run seed (data order, augmentation, heads)")
     parser.add_argument("--sequences", nargs="+", metavar="NAME", help="train only on these videos")
     parser.add_argument(
@@ -58,6 +78,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--eval-sequences", nargs="+", metavar="NAME", help="held-out DAVIS sequences to score"
     )
     parser.add_argument("--eval-preset", help="propagation preset for evaluation (default crw)")
+    parser.add_argument("--eval-short-side", type=int, help="evaluate at this short side (e.g. 240 on CPU)")
+    parser.add_argument("--eval-max-frames", type=int, help="score only the first N frames of each sequence")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -75,12 +97,16 @@ _DIRECT = (
     "bn",
     "checkpoint_every",
     "teacher",
+    "rates",
     "seed",
     "sequences",
     "eval_davis",
     "eval_every",
     "eval_sequences",
     "eval_preset",
+    "eval_short_side",
+    "eval_max_frames",
+    "init_weights",
 )
 
 

@@ -1,4 +1,4 @@
-"""Self-supervised objectives for correspondence learning: CRW, ContrastCorr and STT (two stages).
+"""Self-supervised objectives for correspondence learning: CRW, ContrastCorr, STT (two stages) and PRP.
 
 Each objective is an ``nn.Module`` holding the encoder being trained (``.encoder``, a
 :class:`corrlearn.models.Encoder`) plus whatever heads it needs; ``forward(batch)`` returns a dict whose
@@ -7,6 +7,14 @@ Each objective is an ``nn.Module`` holding the encoder being trained (``.encoder
 
 from corrlearn.losses.contrastcorr import ContrastCorrObjective
 from corrlearn.losses.crw import CRWObjective, walk_loss
+from corrlearn.losses.prp import PRPObjective
 from corrlearn.losses.stt import MoCoObjective, STTTemporalObjective
 
-__all__ = ["CRWObjective", "ContrastCorrObjective", "MoCoObjective", "STTTemporalObjective", "walk_loss"]
+__all__ = [
+    "CRWObjective",
+    "ContrastCorrObjective",
+    "MoCoObjective",
+    "PRPObjective",
+    "STTTemporalObjective",
+    "walk_loss",
+]

@@ -32,7 +32,6 @@ from torch import nn
 
 from corrlearn.models import Encoder
 from corrlearn.models.normalize import normalize_input
-from corrlearn.models.resnet import ResNetTrunk
 
 
 def affinity(ref: torch.Tensor, tar: torch.Tensor) -> torch.Tensor:
@@ -150,8 +149,8 @@ class ContrastCorrObjective(nn.Module):
         self.weights.update(weights or {})
 
     def _encode(self, ref: torch.Tensor, search: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        a = normalize_input(ref, self.encoder.input_space)
-        b = normalize_input(search, self.encoder.input_space)
+        a = self.encoder.normalize(ref)
+        b = self.encoder.normalize(search)
         if self.training and torch.rand(()) < self.channel_dropout:
             # CorrFlow-style channel dropout, the same channels dropped in both frames of each pair
             n = int(torch.randint(1, 3, ()))
@@ -159,7 +158,7 @@ class ContrastCorrObjective(nn.Module):
             keep[torch.randperm(3)[:n]] = 0
             keep = keep * 3 / (3 - n)
             a, b = a * keep.view(1, 3, 1, 1), b * keep.view(1, 3, 1, 1)
-        return _trunk(self.encoder, a), _trunk(self.encoder, b)
+        return self.encoder.features(a), self.encoder.features(b)
 
     def forward(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor | float]:
         ref, search = batch
@@ -195,11 +194,6 @@ class ContrastCorrObjective(nn.Module):
         terms["cycle"] = cycle_loss(aff, self.temperature, tuple(size))
         loss = sum(self.weights[k] * v for k, v in terms.items() if self.weights[k] != 0)
         return {"loss": loss, **{k: float(v.detach()) for k, v in terms.items()}}
-
-
-def _trunk(encoder: Encoder, x: torch.Tensor) -> torch.Tensor:
-    """Run the encoder's ResNet trunk on an already normalised input (skips the encoder's own normalisation)."""
-    return ResNetTrunk.forward(encoder, x)
 
 
 def lab_normalized(rgb: torch.Tensor) -> torch.Tensor:

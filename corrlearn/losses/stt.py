@@ -23,7 +23,10 @@ smooth-L1 is taken on values scaled by 20), local distillation 1000, global dist
 Where this differs from the authors' ``vcl/models/trackers/framework.py`` (read, not copied):
 
 * our trunk has stride 8 at layer3; the fine level reads layer1 (stride 4), the coarse level layer3
-  (stride 8), and global distillation also uses layer3, the features used for propagation;
+  (stride 8), and global distillation also uses layer3, the features used for propagation (an
+  EfficientNet-Lite trunk: the end of stage 2 and its output, ``Encoder.levels``);
+* an encoder whose weights fix its input to RGB (an ImageNet trunk, ``fixed_input``) sees the frame with the
+  dropped Lab channel set to neutral and converted back to RGB, instead of the rescaled Lab image;
 * the fine correlation is pooled by *summing* over the 2x2 key cells (mass preserving) so that the pooled
   target is a distribution like the student's; the authors' average pooling leaves it with mass 1/4;
 * the entropy that selects queries is that of the coarse windowed correlation itself (the authors compute it
@@ -38,6 +41,7 @@ from __future__ import annotations
 
 import copy
 
+import kornia.color
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -108,7 +112,7 @@ class MoCoObjective(nn.Module):
 
     @torch.no_grad()
     def _enqueue(self, keys: torch.Tensor) -> None:
-        from corrlearn.train.distributed import all_gather_cat
+        from corrlearn.distributed import all_gather_cat
 
         keys = all_gather_cat(keys)
         K, n = self.queue.shape[0], keys.shape[0]
@@ -208,14 +212,12 @@ def global_distillation(student: torch.Tensor, teacher: torch.Tensor) -> torch.T
     return F.mse_loss(student, teacher)
 
 
-def _trunk_levels(encoder: Encoder, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(layer1 output at stride 4, final output at the encoder's stride) for a normalised input."""
-    x = encoder.maxpool(encoder.relu(encoder.bn1(encoder.conv1(x))))
-    fine = encoder.layer1(x)
-    coarse = encoder.layer3(encoder.layer2(fine))
-    if encoder.layer4 is not None:
-        coarse = encoder.layer4(coarse)
-    return fine, coarse
+def drop_lab_channel_rgb(rgb: torch.Tensor, ch: int) -> torch.Tensor:
+    """RGB in [0, 1] (N, 3, H, W) with Lab channel ``ch`` (1 = a, 2 = b) set to neutral, back in RGB [0, 1]."""
+    lab = kornia.color.rgb_to_lab(rgb.clamp(0, 1))
+    keep = torch.ones(3, device=rgb.device, dtype=rgb.dtype)
+    keep[ch] = 0
+    return kornia.color.lab_to_rgb(lab * keep.view(1, 3, 1, 1), clip=True)
 
 
 class STTTemporalObjective(nn.Module):
@@ -239,7 +241,9 @@ class STTTemporalObjective(nn.Module):
     ):
         super().__init__()
         if encoder.stride != 8:
-            raise ValueError("STT's two-level objective expects a stride-8 encoder (layer1 = 4, layer3 = 8)")
+            raise ValueError(
+                "STT's two-level objective expects a stride-8 encoder (levels at strides 4 and 8)"
+            )
         self.encoder = encoder
         self.teacher = teacher
         if teacher is not None:
@@ -263,8 +267,12 @@ class STTTemporalObjective(nn.Module):
         ch = int(torch.randint(1, 3, ()))  # drop a or b (same channel in every frame)
         keep = torch.ones(3, device=clip.device, dtype=clip.dtype)
         keep[ch] = 0
-        dropped = lab * keep.view(1, 1, 3, 1, 1) * 1.5
-        fine, coarse = _trunk_levels(self.encoder, dropped.flatten(0, 1))
+        if getattr(self.encoder, "fixed_input", False):
+            # an ImageNet trunk reads RGB: it sees the frame with the chroma channel removed, back in RGB
+            x = self.encoder.normalize(drop_lab_channel_rgb(clip.flatten(0, 1), ch))
+        else:
+            x = (lab * keep.view(1, 1, 3, 1, 1) * 1.5).flatten(0, 1)
+        fine, coarse = self.encoder.levels(x)
         with torch.autocast(device_type=clip.device.type, enabled=False):  # correlations in float32 under AMP
             return self._losses(
                 clip,

@@ -437,6 +437,18 @@ class DavisEvaluation:
             "objects": [r.to_dict() for r in self.objects],
         }
 
+    def write(self, out: str | os.PathLike) -> list[Path]:
+        """Write per-sequence.csv, global.csv and global.json atomically into ``out``; return the paths."""
+        from corrlearn.io.atomic import write_json_atomic, write_text_atomic
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "per-sequence.csv", out / "global.csv", out / "global.json"]
+        write_text_atomic(paths[0], self.per_sequence_csv())
+        write_text_atomic(paths[1], self.global_csv())
+        write_json_atomic(paths[2], self.to_dict())
+        return paths
+
 
 def _fmt(value: float) -> str:
     # pandas' to_csv(float_format="%.3f") writes NaN as an empty field

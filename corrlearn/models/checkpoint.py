@@ -44,14 +44,17 @@ def _preview(keys: list[str], n: int = 4) -> str:
 
 
 def load_weights(model: nn.Module, path: str | os.PathLike, model_name: str = "model") -> list[str]:
-    """Load ``path`` into ``model`` strictly; return the ignored keys (layer4/fc of a full ResNet).
+    """Load ``path`` into ``model`` strictly; return the ignored keys (layer4/fc of a full ResNet, or the
+    model's own ``ignorable_prefixes``).
 
     Raises :class:`CorrlearnError` naming missing, unexpected or mis-shaped keys, and pointing at
     ``tools/convert_checkpoint.py`` for other codebases' formats.
     """
     state = read_state_dict(path)
     own = model.state_dict()
-    ignored = [k for k in state if k not in own and k.startswith(_IGNORABLE_PREFIXES)]
+    # a full ResNet's layer4/fc; an EfficientNet's later blocks and head: the model says what it leaves out
+    ignorable = tuple(getattr(model, "ignorable_prefixes", _IGNORABLE_PREFIXES))
+    ignored = [k for k in state if k not in own and k.startswith(ignorable)]
     unexpected = [k for k in state if k not in own and k not in ignored]
     missing = [k for k in own if k not in state and not k.endswith("num_batches_tracked")]
     shapes = [

@@ -14,6 +14,11 @@ LAB_STD = (50.0, 127.0, 127.0)
 INPUT_SPACES = ("rgb", "lab")
 
 
+def tflite_normalize(images: torch.Tensor) -> torch.Tensor:
+    """RGB in [0, 1] -> (x * 255 - 127) / 128, the input of TF-Lite's ImageNet models (EfficientNet-Lite)."""
+    return (images * 255.0 - 127.0) / 128.0
+
+
 def normalize_input(images: torch.Tensor, space: str) -> torch.Tensor:
     """Map RGB images in [0, 1], shape (B, 3, H, W), to the network's input space."""
     if space == "rgb":

@@ -13,8 +13,9 @@ from torch import nn
 class DeviceAugment(nn.Module):
     """uint8 batches -> float RGB in [0, 1] with flips and colour jitter.
 
-    Accepts a (B, T, 3, H, W) clip tensor (one flip per clip, jitter per frame) or a tuple of (B, 3, H, W)
-    tensors (pairs: one flip per pair). ``strong=True`` is the MoCo v2 recipe (jitter with p=0.8, grayscale
+    Accepts a (B, T, 3, H, W) clip tensor (one flip per clip, jitter per frame) or a tuple of image tensors
+    ((B, 3, H, W) pairs, or PRP's (B, T, ...) clips) that share one flip per sample; non-uint8 members of the
+    tuple (PRP's rate indices) pass through untouched. ``strong=True`` is the MoCo v2 recipe (jitter with p=0.8, grayscale
     p=0.2, blur p=0.5) applied to each view independently.
     """
 
@@ -36,12 +37,18 @@ class DeviceAugment(nn.Module):
 
     def forward(self, batch):
         if isinstance(batch, (tuple, list)):
-            xs = [b.float() / 255 for b in batch]
+            images = [i for i, b in enumerate(batch) if b.dtype == torch.uint8]
+            xs = list(batch)
+            for i in images:
+                xs[i] = batch[i].float() / 255
             if self.flip:
-                m = self._flip_mask(xs[0].shape[0], xs[0].device).view(-1, 1, 1, 1)
-                xs = [torch.where(m, x.flip(-1), x) for x in xs]
+                m = self._flip_mask(batch[0].shape[0], batch[0].device)
+                for i in images:
+                    xs[i] = torch.where(m.view(-1, *[1] * (xs[i].ndim - 1)), xs[i].flip(-1), xs[i])
             if self.jitter is not None:
-                xs = [self.jitter(x).clamp(0, 1) for x in xs]
+                for i in images:
+                    x = xs[i]
+                    xs[i] = self.jitter(x.flatten(0, x.ndim - 4)).clamp(0, 1).view_as(x)
             return tuple(xs)
         x = batch.float() / 255
         B, T = x.shape[:2]

@@ -1,7 +1,8 @@
 """Training configuration: one dataclass, recorded as RUN_DIR/config.json.
 
-Fields left at ``None`` take the objective's default (:data:`OBJECTIVE_DEFAULTS`) when the config is
-resolved, so a recorded config always holds the concrete values a run used.
+Fields left at ``None`` take the objective's default (``defaults`` of its spec in
+:mod:`corrlearn.train.objectives`) when the config is resolved, so a recorded config always holds the concrete
+values a run used.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from corrlearn.errors import CorrlearnError
-
-OBJECTIVES = ("crw", "contrastcorr", "stt-spatial", "stt-temporal")
+from corrlearn.train.objectives import OBJECTIVES, get_objective
 
 
 @dataclass
@@ -60,6 +60,7 @@ class TrainConfig:
     moco_momentum: float = 0.999
     teacher: str | None = None
     loss_weights: dict[str, float] = field(default_factory=dict)
+    rates: tuple[int, ...] | None = None  # prp: frame intervals whose playback rate is classified
     # run control
     seed: int = 0
     device: str = "auto"
@@ -74,15 +75,12 @@ class TrainConfig:
 
     def resolved(self) -> TrainConfig:
         """A copy with the objective's defaults filled in and every value checked."""
-        if self.objective not in OBJECTIVES:
-            raise CorrlearnError(
-                f"unknown objective {self.objective!r}; choose one of {', '.join(OBJECTIVES)}"
-            )
+        spec = get_objective(self.objective)
         out = dataclasses.replace(self)
-        for k, v in OBJECTIVE_DEFAULTS[self.objective].items():
+        for k, v in spec.defaults.items():
             if getattr(out, k) is None:
                 setattr(out, k, v)
-        for k in ("frame_gap", "crop_scale", "crop_ratio"):
+        for k in ("frame_gap", "crop_scale", "crop_ratio", "rates"):
             if getattr(out, k) is not None:
                 setattr(out, k, tuple(getattr(out, k)))
         out._check()
@@ -96,22 +94,16 @@ class TrainConfig:
             bad("no data roots given (--data ROOT ...)")
         if self.steps < 1 or self.batch_size < 1:
             bad("steps and batch-size must be positive")
-        if self.clip_len < (1 if self.objective == "stt-spatial" else 2):
+        spec = OBJECTIVES[self.objective]
+        if self.clip_len < spec.min_clip_len:
             bad(f"clip_len {self.clip_len} too short for {self.objective}")
         if self.frame_gap[0] < 1 or self.frame_gap[1] < self.frame_gap[0]:
             bad(f"frame_gap {self.frame_gap} must be 1 <= min <= max")
         if self.crop_size % 8:
             bad(f"crop_size {self.crop_size} must be a multiple of 8")
-        if (
-            self.objective == "crw"
-            and self.nodes == "patches"
-            and self.crop_size < self.patch_size + self.patch_stride
-        ):
-            bad(
-                f"crop_size {self.crop_size} gives a single {self.patch_size}px patch per frame; the walk needs more"
-            )
-        if self.objective == "stt-temporal" and self.crop_size % 16:
-            bad(f"stt-temporal needs crop_size divisible by 16, got {self.crop_size}")
+        problem = spec.check(self)
+        if problem:
+            bad(problem)
         if self.bn not in ("train", "frozen", "sync"):
             bad(f"bn must be train, frozen or sync, got {self.bn!r}")
         if self.optimizer not in ("adam", "sgd"):
@@ -144,61 +136,3 @@ class TrainConfig:
         if not isinstance(d, dict):
             raise CorrlearnError(f"{path}: config must be a JSON object")
         return cls.from_dict(d, str(path))
-
-
-# Per-objective defaults, from each method's public training recipe (scaled to corrlearn's data pipeline).
-OBJECTIVE_DEFAULTS: dict[str, dict] = {
-    # CRW README: adam 1e-4, clip 4 frames, 256 crops of scale 0.8-0.95, temperature 0.07 (code default)
-    "crw": dict(
-        optimizer="adam",
-        lr=1e-4,
-        weight_decay=0.0,
-        schedule="constant",
-        clip_len=4,
-        frame_gap=(1, 4),
-        crop_size=256,
-        crop_scale=(0.8, 0.95),
-        color_jitter=0.1,
-        temperature=0.07,
-    ),
-    # ContrastCorr script: adam 1e-4, 256 reference patches tracked into a larger frame, temperature 1
-    "contrastcorr": dict(
-        optimizer="adam",
-        lr=1e-4,
-        weight_decay=0.0,
-        schedule="constant",
-        clip_len=2,
-        frame_gap=(1, 10),
-        crop_size=256,
-        search_size=384,
-        crop_scale=(0.8, 1.0),
-        color_jitter=0.0,
-        temperature=1.0,
-    ),
-    # MoCo v2: sgd 0.03, momentum 0.9, wd 1e-4, cosine; crops of scale 0.2-1, strong colour jitter
-    "stt-spatial": dict(
-        optimizer="sgd",
-        lr=0.03,
-        weight_decay=1e-4,
-        schedule="cosine",
-        clip_len=1,
-        frame_gap=(1, 1),
-        crop_size=224,
-        crop_scale=(0.2, 1.0),
-        color_jitter=0.4,
-        temperature=0.2,
-    ),
-    # STT configs/train/train.py: adam 5e-5, cosine, 2-frame clips, 256 crops of area 0.6-1, flips
-    "stt-temporal": dict(
-        optimizer="adam",
-        lr=5e-5,
-        weight_decay=0.0,
-        schedule="cosine",
-        clip_len=2,
-        frame_gap=(1, 10),
-        crop_size=256,
-        crop_scale=(0.6, 1.0),
-        color_jitter=0.0,
-        temperature=0.07,
-    ),
-}

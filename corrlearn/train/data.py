@@ -136,7 +136,8 @@ class ClipDataset(Dataset):
     ``mode``: ``"clip"`` -> (T, 3, S, S) frames at random gaps, each with its own crop when
     ``independent_crops`` (CRW) or one crop for the clip (STT); ``"views"`` -> (2, 3, S, S) two crops of one
     frame (MoCo); ``"pair"`` -> (reference (3, S, S) crop of frame t, search (3, S2, S2) of frame t + gap
-    around the same place).
+    around the same place); ``"rates"`` (PRP) -> (clip (T, 3, S, S) sampled every ``rates[r]`` frames, the
+    T-1 frames halfway between consecutive clip frames (T-1, 3, S, S), ``r`` as an int64 tensor), one crop.
     """
 
     def __init__(
@@ -150,12 +151,16 @@ class ClipDataset(Dataset):
         crop_ratio=(0.7, 1.3),
         search_size: int | None = None,
         independent_crops: bool = True,
+        rates: tuple[int, ...] = (),
     ):
-        if mode not in ("clip", "views", "pair"):
+        if mode not in ("clip", "views", "pair", "rates"):
             raise ValueError(f"unknown mode {mode!r}")
         self.videos, self.mode, self.clip_len, self.frame_gap = videos, mode, clip_len, frame_gap
         self.crop_size, self.crop_scale, self.crop_ratio = crop_size, crop_scale, crop_ratio
         self.search_size, self.independent = search_size, independent_crops
+        self.rates = tuple(rates)
+        if mode == "rates" and (not self.rates or min(self.rates) < 2 or any(r % 2 for r in self.rates)):
+            raise ValueError(f"mode 'rates' needs even frame intervals >= 2, got {self.rates}")
         self._sources: dict[int, object] = {}
 
     def __len__(self) -> int:
@@ -217,6 +222,8 @@ class ClipDataset(Dataset):
             ref = crop_resize(a, (y, x, h, w), S)
             search = crop_resize(b, (sy, sx, side, side), self.search_size)
             return _chw(ref), _chw(search)
+        if self.mode == "rates":
+            return self._rate_sample(i, rng, n)
         idx = self._indices(rng, n, self.clip_len)
         frames = [self._read(i, t) for t in idx]
         H, W = frames[0].shape[:2]
@@ -227,6 +234,24 @@ class ClipDataset(Dataset):
                 box = random_box(rng, H, W, self.crop_scale, self.crop_ratio)
             out.append(_chw(crop_resize(f, box, S)))
         return torch.stack(out)
+
+    def _rate_sample(self, i: int, rng: np.random.Generator, n: int):
+        # the fastest rate that fits the video, at most the drawn one: short videos still give samples
+        r = int(rng.integers(len(self.rates)))
+        while r > 0 and (self.clip_len - 1) * self.rates[r] > n - 1:
+            r -= 1
+        step = self.rates[r]
+        span = (self.clip_len - 1) * step
+        if span > n - 1:
+            raise CorrlearnError(
+                f"{self.videos[i].path}: {n} frames, too short for {self.clip_len} frames every {step}"
+            )
+        start = int(rng.integers(0, n - span))
+        frames = [self._read(i, start + k * step // 2) for k in range(2 * self.clip_len - 1)]
+        H, W = frames[0].shape[:2]
+        box = random_box(rng, H, W, self.crop_scale, self.crop_ratio)
+        crops = torch.stack([_chw(crop_resize(f, box, self.crop_size)) for f in frames])
+        return crops[0::2], crops[1::2], torch.tensor(r, dtype=torch.int64)
 
 
 class StepSampler(Sampler):

@@ -25,16 +25,18 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from corrlearn import distributed as dist_utils
 from corrlearn import models
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.atomic import write_json_atomic, write_text_atomic
 from corrlearn.train import checkpoint as ckpt
-from corrlearn.train import distributed as dist_utils
 from corrlearn.train.augment import DeviceAugment
 from corrlearn.train.config import TrainConfig
 from corrlearn.train.data import ClipDataset, StepSampler, collate, discover_videos
+from corrlearn.train.objectives import OBJECTIVES
 
-INPUT_SPACE = {"crw": "rgb", "contrastcorr": "rgb", "stt-spatial": "rgb", "stt-temporal": "lab"}
+#: ``teacher`` value meaning "a frozen copy of the student's initial weights" (stt-temporal fine-tuning).
+TEACHER_IS_INIT = "init"
 
 
 def _teacher_input_space(path: str) -> str:
@@ -47,50 +49,34 @@ def _teacher_input_space(path: str) -> str:
 
 def build_objective(cfg: TrainConfig) -> nn.Module:
     """Encoder + objective for a resolved config (encoder weights from ``init_weights`` or a seeded init)."""
-    from corrlearn.losses import ContrastCorrObjective, CRWObjective, MoCoObjective, STTTemporalObjective
-
+    spec = OBJECTIVES[cfg.objective]
     teacher = None
     init = cfg.init_weights
-    if cfg.objective == "stt-temporal" and cfg.teacher:
+    if spec.uses_teacher and cfg.teacher == TEACHER_IS_INIT:
+        # fine-tuning a trained trunk (e.g. ImageNet EfficientNet-Lite): the frozen initial encoder plays
+        # the stage-1 teacher, so global distillation keeps what it knew
+        teacher = models.create(cfg.model, cfg.stride, spec.input_space, weights=init, seed=cfg.init_seed)
+    elif spec.uses_teacher and cfg.teacher:
         teacher = models.create(cfg.model, cfg.stride, _teacher_input_space(cfg.teacher), weights=cfg.teacher)
         init = init or cfg.teacher  # STT initialises the student from the stage-1 model
-    enc = models.create(cfg.model, cfg.stride, INPUT_SPACE[cfg.objective], weights=init, seed=cfg.init_seed)
+    enc = models.create(cfg.model, cfg.stride, spec.input_space, weights=init, seed=cfg.init_seed)
     torch.manual_seed(cfg.seed)  # heads draw from the global RNG
-    if cfg.objective == "crw":
-        return CRWObjective(
-            enc,
-            cfg.temperature,
-            cfg.edge_dropout,
-            cfg.feat_dropout,
-            cfg.nodes,
-            cfg.patch_size,
-            cfg.patch_stride,
-            min_walk=cfg.min_walk,
-        )
-    if cfg.objective == "contrastcorr":
-        return ContrastCorrObjective(enc, cfg.temperature, weights=cfg.loss_weights)
-    if cfg.objective == "stt-spatial":
-        return MoCoObjective(
-            enc, queue_size=cfg.queue_size, momentum=cfg.moco_momentum, temperature=cfg.temperature
-        )
-    return STTTemporalObjective(enc, teacher, weights=cfg.loss_weights, teacher_temperature=cfg.temperature)
+    return spec.build(enc, cfg, teacher)
 
 
 def build_dataset(cfg: TrainConfig) -> ClipDataset:
-    videos = discover_videos(cfg.data, cfg.sequences)
-    mode = {"crw": "clip", "stt-temporal": "clip", "stt-spatial": "views", "contrastcorr": "pair"}[
-        cfg.objective
-    ]
+    spec = OBJECTIVES[cfg.objective]
     return ClipDataset(
-        videos,
-        mode,
+        discover_videos(cfg.data, cfg.sequences),
+        spec.data_mode,
         cfg.clip_len,
         cfg.frame_gap,
         cfg.crop_size,
         cfg.crop_scale,
         cfg.crop_ratio,
         cfg.search_size,
-        independent_crops=cfg.objective == "crw",
+        independent_crops=spec.independent_crops,
+        rates=cfg.rates or (),
     )
 
 
@@ -218,7 +204,9 @@ def _train(cfg, out: Path, resume: bool, progress: bool, info, device) -> dict:
             objective, device_ids=[device.index] if device.type == "cuda" else None
         )
     set_train_mode(model, cfg.bn)
-    augment = DeviceAugment(cfg.color_jitter, cfg.flip, strong=cfg.objective == "stt-spatial").to(device)
+    augment = DeviceAugment(cfg.color_jitter, cfg.flip, strong=OBJECTIVES[cfg.objective].strong_augment).to(
+        device
+    )
 
     dataset = build_dataset(cfg)
     local_batch = cfg.batch_size // info.world_size
@@ -245,6 +233,9 @@ def _train(cfg, out: Path, resume: bool, progress: bool, info, device) -> dict:
         ckpt.set_rng_state(state["rng"][info.rank])
 
     log_path = out / "log.jsonl"
+    if cfg.eval_davis and start == 0:  # the learning curve starts at the initial weights
+        _evaluate(cfg, objective, device, info, log_path, 0)
+        set_train_mode(model, cfg.bn)
     bar = None
     if progress and info.is_main:
         from tqdm import tqdm
@@ -314,6 +305,7 @@ def _evaluate(cfg, objective, device, info, log_path: Path, step: int) -> None:
             cfg.eval_preset or "crw",
             device,
             short_side=cfg.eval_short_side,
+            max_frames=cfg.eval_max_frames,
         )
         _log(log_path, {"step": step, "eval": "davis", "sequences": len(seqs), **scores})
     dist_utils.barrier()
@@ -326,7 +318,8 @@ def _save(cfg, out: Path, objective, opt, sched, scaler, step: int, info) -> Non
         meta = {
             "step": step,
             "objective": cfg.objective,
-            "input_space": INPUT_SPACE[cfg.objective],
+            # the encoder's own: an ImageNet trunk reads RGB even under a Lab objective
+            "input_space": objective.encoder.input_space,
             "model_name": cfg.model,
             "stride": cfg.stride,
         }

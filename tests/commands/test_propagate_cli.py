@@ -70,7 +70,7 @@ def test_video_file_input_and_start_frame(tmp_path):
         ("empty_mask", "mask is empty"),
         ("one_frame", "propagation needs at least 2"),
         ("unknown_preset", "unknown preset 'nope'"),
-        ("bad_checkpoint", "checkpoint does not fit resnet18"),
+        ("bad_checkpoint", "checkpoint does not fit efficientnet-lite0"),
         ("not_a_checkpoint", "cannot be loaded safely as a checkpoint"),
         ("rgb_mask_unknown_colour", "is not in the DAVIS palette"),
     ],

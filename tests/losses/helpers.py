@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from corrlearn.models import Encoder
+from corrlearn.models import ResNetEncoder
 from corrlearn.models.resnet import BasicBlock, seeded_init_
 
 
-def tiny_encoder(input_space: str = "rgb", seed: int = 0) -> Encoder:
+def tiny_encoder(input_space: str = "rgb", seed: int = 0) -> ResNetEncoder:
     """A ResNet-10 (one block per stage) trunk: the real architecture family, cheap enough for CPU tests."""
-    enc = Encoder(BasicBlock, (1, 1, 1, 1), stride=8, input_space=input_space)
+    enc = ResNetEncoder(BasicBlock, (1, 1, 1, 1), stride=8, input_space=input_space)
     seeded_init_(enc, seed)
     return enc
 
@@ -29,9 +29,10 @@ def fixed_batches(dataset, n: int, batch: int, seed: int = 0):
 
 
 def to_float(batch):
+    """uint8 images to [0, 1] floats; other tensors (PRP's rate indices) pass through."""
     if isinstance(batch, tuple):
-        return tuple(b.float() / 255 for b in batch)
-    return batch.float() / 255
+        return tuple(to_float(b) for b in batch)
+    return batch.float() / 255 if batch.dtype == torch.uint8 else batch
 
 
 def train_losses(objective, batches, steps: int, lr: float = 1e-3, optim: str = "adam") -> list[float]:

@@ -1,4 +1,4 @@
-"""Propagation on real DAVIS-2016 val video with the default (random-init) encoder and the crw preset."""
+"""Propagation on real DAVIS-2016 val video with the seeded random ResNet-18 and the crw preset."""
 
 import numpy as np
 import pytest

@@ -5,13 +5,14 @@ import json
 import pytest
 
 from corrlearn.errors import CorrlearnError
-from corrlearn.train.config import OBJECTIVE_DEFAULTS, OBJECTIVES, TrainConfig
+from corrlearn.train.config import TrainConfig
+from corrlearn.train.objectives import OBJECTIVES
 
 
 @pytest.mark.parametrize("objective", OBJECTIVES)
 def test_resolved_fills_the_objective_defaults(objective):
     cfg = TrainConfig(objective=objective, data=["x"]).resolved()
-    for k, v in OBJECTIVE_DEFAULTS[objective].items():
+    for k, v in OBJECTIVES[objective].defaults.items():
         assert getattr(cfg, k) == v
     # explicit values win over defaults
     assert TrainConfig(objective=objective, data=["x"], lr=0.5, crop_size=96).resolved().lr == 0.5
@@ -38,6 +39,9 @@ def test_stt_temporal_defaults_follow_the_authors():
         ({"bn": "group"}, "bn must be"),
         ({"crop_size": 64}, "single 64px patch"),
         ({"eval_davis": "/d"}, "--eval-every"),
+        ({"objective": "stt-temporal", "crop_size": 200}, "divisible by 16"),
+        ({"objective": "prp", "rates": (2, 3)}, "even frame intervals"),
+        ({"objective": "stt-spatial", "clip_len": 0}, "too short"),
     ],
 )
 def test_bad_values_raise_one_line_errors(changes, words):

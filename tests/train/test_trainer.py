@@ -6,6 +6,7 @@ from torch import nn
 
 from corrlearn import models
 from corrlearn.losses import ContrastCorrObjective, CRWObjective, MoCoObjective, STTTemporalObjective
+from corrlearn.losses.prp import PRPObjective
 from corrlearn.train.config import TrainConfig
 from corrlearn.train.trainer import build_objective, lr_lambda, set_train_mode
 
@@ -33,6 +34,7 @@ def test_frozen_bn_keeps_batchnorm_in_eval_mode():
         ("contrastcorr", ContrastCorrObjective, "rgb"),
         ("stt-spatial", MoCoObjective, "rgb"),
         ("stt-temporal", STTTemporalObjective, "lab"),
+        ("prp", PRPObjective, "rgb"),
     ],
 )
 def test_build_objective(objective, cls, space):
