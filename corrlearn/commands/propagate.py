@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def register(p: argparse.ArgumentParser) -> None:
         default=None,
         help="CPU threads for torch and the numba kernel (default: all cores; 1 is faster on a busy machine)",
     )
+    p.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="encode frame t+1 on a second thread while frame t propagates (use with --threads 1 on 2 cores)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -102,12 +108,13 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     writer = OverlayVideoWriter(args.overlay, args.fps) if args.overlay else None
     names = frames.names[args.start_frame :]
-    current: list[np.ndarray] = []
+    decoded: deque[np.ndarray] = deque()
 
     def decoded_once():
-        # each frame is decoded once: segment_video consumes it and the overlay reuses it
+        # each frame is decoded once: segment_video consumes it and the overlay reuses it (with --pipeline
+        # the next frame is already decoded when a mask comes out, hence a queue)
         for frame in frames.iter_from(args.start_frame):
-            current[:] = [frame]
+            decoded.append(frame)
             yield frame
 
     # PNG encoding and writing run on a background thread, overlapping the next frame's propagation
@@ -124,13 +131,15 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             total=len(names),
             precision=args.precision,
+            pipeline=args.pipeline,
         )
         for name, ids in zip(names, stream, strict=True):
             if pending is not None:
                 pending.result()  # at most one write in flight; re-raises its error here
             pending = pool.submit(write_mask, out / f"{name}.png", ids, mask)
+            frame = decoded.popleft()
             if writer is not None:
-                writer.write(overlay(current[0], ids, mask.palette))
+                writer.write(overlay(frame, ids, mask.palette))
         if pending is not None:
             pending.result()
     except BaseException:

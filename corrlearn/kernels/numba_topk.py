@@ -165,7 +165,7 @@ def _scan_block(
                 thr_i = bi[a, k - 1]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _free_pass(q, keys, slots, frames, inv_t, want_lse, bs, bi, mx, se):
     """Score every query against every cell of ``frames`` (no spatial limit): tiles of consecutive queries.
 
@@ -223,7 +223,7 @@ def _dot(q, qi, kf, j):
     return acc
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _rescore_pass(q, kf, f, approx_bits, lut, row0, margin, inv_t, bs, bi):
     """Exact top-k of rows ``row0 ..`` against one free frame from approximate (bf16 GEMM) scores.
 
@@ -275,12 +275,16 @@ _BF16_LUT = (np.arange(1 << 16, dtype=np.uint32) << 16).view(np.float32)
 
 
 def bf16_filter_default() -> bool:
-    """The bf16 filter is opt-in (``CORRLEARN_BF16_FILTER=1``): on the 2-core AVX512-BF16 machine it measured
-    was no faster than the float32 micro-kernel, because scanning the bf16 score block costs as much as the
-    bf16 GEMM saves (benchmarks/README.md, "Affinity kernels")."""
+    """On where torch has bf16 GEMM hardware (AVX512-BF16 / AMX); ``CORRLEARN_BF16_FILTER=0`` turns it off,
+    ``=1`` forces it on. The filter changes speed only, never the result (see :func:`_free_pass_bf16`)."""
     import os
 
-    return os.environ.get("CORRLEARN_BF16_FILTER", "") == "1"
+    import torch
+
+    env = os.environ.get("CORRLEARN_BF16_FILTER", "")
+    if env in ("0", "1"):
+        return env == "1"
+    return bool(getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)())
 
 
 def _free_pass_bf16(query, keys, slots, frames, inv_t, bs, bi) -> None:
@@ -313,7 +317,7 @@ def _free_pass_bf16(query, keys, slots, frames, inv_t, bs, bi) -> None:
             )
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _window_pass(q, keys, slots, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, mx, se):
     """Score queries against the cells of ``frames`` (logical numbers, stored in ``keys[slots[f]]``) inside
     their neighbourhood.
@@ -394,7 +398,7 @@ def _window_pass(q, keys, slots, frames, h, w, radius, shape, inv_t, want_lse, b
             se[qidx[a]] = tse[a]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _finish(bs, bi, mx, se, normalize, labels, want_labels, slots, nk, out_w, out_i, out_l):
     """Softmax (over the selected, or over all candidates via the running logsumexp), empty slots, labels.
 
@@ -444,7 +448,7 @@ def run(
     ``labels`` rows) holds logical frame m; default ``arange(len(keys))``. Flat indices, and so the tie rule,
     follow the logical order: a ring buffer gives the same results as the stacked bank.
 
-    ``bf16_filter`` (default: :func:`bf16_filter_default`, off) scores frames without a spatial limit
+    ``bf16_filter`` (default: :func:`bf16_filter_default`) scores frames without a spatial limit
     with a bf16 GEMM and rescoring of the survivors in float32: the float32 result, faster (see
     :func:`_free_pass_bf16`). Only with ``normalize="topk"``: ``"all"`` needs every exact score.
     """

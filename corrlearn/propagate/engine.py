@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -202,6 +203,7 @@ def segment_video(
     desc: str = "propagate",
     precision: str = "fp32",
     feature_batch: int | None = None,
+    pipeline: bool = False,
 ) -> Iterator[np.ndarray]:
     """Propagate a first-frame mask through a video.
 
@@ -210,6 +212,9 @@ def segment_video(
     ``precision="bf16"`` runs the encoder under bfloat16 autocast (see :mod:`corrlearn.models.inference`).
     ``feature_batch`` frames go through the encoder per call (default 8 on CUDA, 1 on CPU, where batching
     gains nothing and would delay the first outputs); propagation itself is sequential.
+    ``pipeline=True`` decodes and encodes frame t + 1 on a second thread while frame t is propagated (the
+    numba kernel releases the GIL): with one compute thread each (``corrlearn.threads.set_threads(1)``) two
+    cores work without waiting on each other's barriers. Results are identical either way.
     """
     extractor = FeatureExtractor(encoder, preset, device, precision)
     propagator = Propagator(preset, backend)
@@ -231,8 +236,22 @@ def segment_video(
     yield np.asarray(first_ids, dtype=np.uint8)
     if feature_batch is None:
         feature_batch = 8 if extractor.device.type == "cuda" else 1
-    for feat in _batched_features(extractor, it, max(1, feature_batch)):
+    feats = _batched_features(extractor, it, max(1, feature_batch))
+    for feat in _ahead(feats) if pipeline else feats:
         soft = propagator.step(feat)
         bar.update(1)
         yield soft_to_ids(soft, work, size, preset.minmax)
     bar.close()
+
+
+def _ahead(items: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:
+    """The items of ``items``, the next one always being produced on a worker thread meanwhile."""
+    done = object()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fut = pool.submit(next, items, done)
+        while True:
+            item = fut.result()
+            if item is done:
+                return
+            fut = pool.submit(next, items, done)
+            yield item

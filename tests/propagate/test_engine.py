@@ -143,3 +143,15 @@ def test_preset_colour_space_binds_only_encoders_that_can_follow_it():
     # an ImageNet trunk reads RGB whatever the preset says: its weights fix that
     feat = FeatureExtractor(models.create("efficientnet-lite0", input_space=stt.input_space), stt)
     assert feat(np.zeros((48, 64, 3), np.uint8)).shape[0] == 112
+
+
+def test_pipelined_and_batched_feature_extraction_give_identical_masks():
+    frames, gts = translating_video(n_frames=5, size=(64, 96), step=(3, 5))
+    preset = get_preset("crw").replace(short_side=None, long_multiple=1)
+    enc = models.create("resnet18")
+    plain = list(segment_video(frames, gts[0], enc, preset, progress=False))
+    piped = list(segment_video(frames, gts[0], enc, preset, progress=False, pipeline=True))
+    batched = list(segment_video(frames, gts[0], enc, preset, progress=False, feature_batch=3))
+    for a, b, c in zip(plain, piped, batched, strict=True):
+        assert np.array_equal(a, b)
+        assert np.array_equal(a, c)
