@@ -71,7 +71,9 @@ def test_unsafe_pickle_is_refused(tmp_path):
 
 def test_architecture_is_read_from_the_weights_when_not_named(tmp_path):
     assert models.model_for_weights(None) == models.DEFAULT_MODEL == "efficientnet-lite0"
-    torch.save(models.create("resnet50").state_dict(), tmp_path / "r50.pth")  # a converted checkpoint: keys only
+    torch.save(
+        models.create("resnet50").state_dict(), tmp_path / "r50.pth"
+    )  # a converted checkpoint: keys only
     torch.save({"model": models.create("resnet18").state_dict()}, tmp_path / "r18.pth")
     lite = models.create("efficientnet-lite0").state_dict()
     torch.save({"model": lite, "model_name": "efficientnet-lite0"}, tmp_path / "ft.pt")  # corrlearn train's
