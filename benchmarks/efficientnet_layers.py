@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         + (f" --short-side {args.short_side}" if args.short_side != 240 else "")
         + (f" --max-frames {args.max_frames}" if args.max_frames else "")
         + (f" --configs {' '.join(args.configs)}" if configs != list(CONFIGS) else "")
-        + "`. J&F-Mean per DAVIS-2016 val sequence (official protocol, masks scored at 480p).",
+        + "`. J&F-Mean per DAVIS-2016 val sequence (DAVIS metrics on the frames propagated, first and last dropped; masks scored at 480p).",
         "Time: wall seconds for all sequences on a shared 2-core CPU (indicative only).",
         "",
         "| last stage | stride | channels | " + " | ".join(args.sequences) + " | mean | time (s) |",
