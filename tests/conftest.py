@@ -25,6 +25,32 @@ def davis_root() -> Path:
     return root
 
 
+def _shared(name: str, probe: str) -> Path:
+    """``data_root() / name``, skipping the test (with the reason) when ``probe`` is not in it."""
+    root = data_root() / name
+    if not (root / probe).exists():
+        pytest.skip(f"real data not found: {root / probe} (set CORRLEARN_DATA to the folder holding {name})")
+    return root
+
+
+@pytest.fixture(scope="session")
+def otb_root() -> Path:
+    """The 8 real OTB-2015 sequences (Couple, Crossing, Diving, Football1, Jogging, MotorRolling, Skiing, Toy)."""
+    return _shared("otb2015", "Toy/groundtruth_rect.txt")
+
+
+@pytest.fixture(scope="session")
+def jhmdb_root() -> Path:
+    """One real JHMDB video in the official layout, plus the split-1 list files."""
+    return _shared("jhmdb", "Rename_Images")
+
+
+@pytest.fixture(scope="session")
+def davis2017_fragments() -> Path:
+    """Real DAVIS-2017 palette annotations (tennis: ids 1, 2 and 255 void; bear) and meta/davis.json."""
+    return _shared("davis2017-fragments", "meta/davis.json")
+
+
 @pytest.fixture(scope="session")
 def davis_train_root() -> Path:
     """The 30 DAVIS-2016 training sequences at 240p (unlabeled video for training tests); skipped when absent."""
