@@ -8,6 +8,7 @@ per-sequence J&F) to --out.
     python benchmarks/davis_table.py                      # baseline + crw, stt, dino (hours on CPU)
     python benchmarks/davis_table.py --presets            # the copy-first baseline only
     python benchmarks/davis_table.py --presets crw --device cuda --weights crw.pth
+    python benchmarks/davis_table.py --model resnet18 --presets dino --short-side 240   # cheaper, not the protocol
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from corrlearn.io.atomic import write_text_atomic  # noqa: E402
 from corrlearn.metrics.davis import GLOBAL_COLUMNS  # noqa: E402
+from corrlearn.models import DEFAULT_MODEL  # noqa: E402
 
 BASELINE = "copy-first"
 
@@ -34,18 +36,45 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--runs", type=Path, default=REPO / "benchmarks" / "runs" / "davis2016_val")
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "davis2016_val.md")
     p.add_argument("--presets", nargs="*", default=["crw", "stt", "dino"], help="empty: baseline only")
-    p.add_argument("--model", default="resnet18")
+    p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--weights", type=Path, default=None)
     p.add_argument("--device", default="cpu")
     p.add_argument("--sequences", nargs="+", default=None, help="default: ImageSets/2016/val.txt")
     p.add_argument("--no-baseline", action="store_true")
+    p.add_argument(
+        "--short-side",
+        type=int,
+        default=None,
+        help="override every preset's working short side (e.g. 240 on a busy CPU; masks are still scored at 480p)",
+    )
     return p.parse_args(argv)
+
+
+def weights_tag(args: argparse.Namespace) -> str:
+    """Short name of the weights: the checkpoint's stem, or what the model loads without one."""
+    from corrlearn.models.efficientnet import VARIANTS
+
+    if args.weights:
+        return args.weights.stem
+    return "imagenet" if args.model in VARIANTS else "randinit"
+
+
+def weights_text(args: argparse.Namespace) -> str:
+    from corrlearn.models.efficientnet import VARIANTS
+
+    if args.weights:
+        return str(args.weights)
+    if args.model in VARIANTS:
+        return f"ImageNet, from the {VARIANTS[args.model].distribution} package"
+    return "seeded random initialisation"
 
 
 def run_dir(args: argparse.Namespace, method: str) -> Path:
     if method == BASELINE:
         return args.runs / BASELINE
-    tag = f"{method}_{args.model}_{args.weights.stem if args.weights else 'randinit'}_{args.device.replace(':', '')}"
+    if args.short_side:
+        method = f"{method}-{args.short_side}"
+    tag = f"{method}_{args.model}_{weights_tag(args)}_{args.device.replace(':', '')}"
     return args.runs / tag
 
 
@@ -57,6 +86,8 @@ def run_method(args: argparse.Namespace, method: str) -> dict:
         cmd += ["--baseline", BASELINE]
     else:
         cmd += ["--preset", method, "--model", args.model, "--device", args.device]
+        if args.short_side:
+            cmd += ["--set", f"short_side={args.short_side}"]
         if args.weights:
             cmd += ["--weights", str(args.weights)]
     if args.sequences:
@@ -72,8 +103,14 @@ def markdown(reports: dict[str, dict], args: argparse.Namespace) -> str:
         "",
         "Produced by `python benchmarks/davis_table.py`; metrics from `corrlearn.metrics.davis` (numbers identical",
         "to davisvideochallenge/davis2017-evaluation: first and last frame dropped, means over objects).",
-        f"Encoder for the presets: {args.model}, weights: {args.weights or 'seeded random initialisation'}, "
-        f"device: {args.device}. Time = sum of per-sequence propagation wall time (includes reading frames and",
+        f"Encoder for the presets: {args.model}, weights: {weights_text(args)}, "
+        f"device: {args.device}"
+        + (
+            f", **working short side {args.short_side}** (preset override; masks scored at 480p)"
+            if args.short_side
+            else ""
+        )
+        + ". Time = sum of per-sequence propagation wall time (includes reading frames and",
         "writing PNGs, not the evaluation); memory = peak resident set size of the bench process.",
         "",
         "| method | " + " | ".join(GLOBAL_COLUMNS) + " | frames | time (s) | frames/s | peak RSS (MiB) |",

@@ -60,3 +60,22 @@ def davis_train_root() -> Path:
             f"real data not found: {root} (set CORRLEARN_DATA to the folder holding davis2016-train-240p)"
         )
     return root
+
+
+@pytest.fixture
+def unwritable_dir(tmp_path) -> Path:
+    """A folder in which nothing can be created: read-only by mode, or (as root, who ignores modes) /sys."""
+    if os.geteuid() != 0:
+        d = tmp_path / "read-only"
+        d.mkdir()
+        d.chmod(0o555)
+        yield d
+        d.chmod(0o755)
+        return
+    d = Path("/sys")
+    try:  # sysfs refuses new files even to root
+        (d / "corrlearn-write-probe").touch()
+    except OSError:
+        yield d
+        return
+    pytest.skip("no unwritable location on this machine (running as root and /sys accepts files)")

@@ -28,7 +28,7 @@ class DavisBench:
     root: Path
     run_dir: Path
     preset: str = "crw"
-    model: str = "resnet18"
+    model: str | None = None  # None: corrlearn.models.DEFAULT_MODEL
     weights: Path | None = None
     device: str = "cpu"
     seed: int = 0
@@ -39,6 +39,10 @@ class DavisBench:
     overrides: dict | None = None
 
     def __post_init__(self) -> None:
+        if self.model is None:
+            from corrlearn.models import DEFAULT_MODEL
+
+            self.model = DEFAULT_MODEL
         self.root = Path(self.root)
         self.run_dir = Path(self.run_dir)
         if self.baseline is not None and self.baseline not in BASELINES:
@@ -78,7 +82,7 @@ class DavisBench:
             return cfg
         import torch
 
-        from corrlearn.models import file_sha256
+        from corrlearn.models import weights_sha256
 
         if self.weights is not None and not Path(self.weights).is_file():
             raise CorrlearnError(f"{self.weights}: weights file not found")
@@ -86,7 +90,7 @@ class DavisBench:
             method="propagate",
             preset=self.resolved_preset().to_dict(),
             model=self.model,
-            weights_sha256=file_sha256(self.weights) if self.weights else None,
+            weights_sha256=weights_sha256(self.model, self.weights),
             seed=self.seed,
             device=self.device,
             backend=self.backend,

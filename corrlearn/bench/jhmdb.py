@@ -36,7 +36,7 @@ class JhmdbBench:
     root: Path
     run_dir: Path
     preset: str = "crw"
-    model: str = "resnet18"
+    model: str | None = None  # None: corrlearn.models.DEFAULT_MODEL
     weights: Path | None = None
     device: str = "cpu"
     seed: int = 0
@@ -48,6 +48,10 @@ class JhmdbBench:
     allow_missing_joints: bool = False
 
     def __post_init__(self) -> None:
+        if self.model is None:
+            from corrlearn.models import DEFAULT_MODEL
+
+            self.model = DEFAULT_MODEL
         from corrlearn.datasets.jhmdb import load_jhmdb
         from corrlearn.keypoints import get_keypoint_preset
 
@@ -65,7 +69,7 @@ class JhmdbBench:
         import torch
 
         import corrlearn
-        from corrlearn.models import file_sha256
+        from corrlearn.models import weights_sha256
 
         if self.weights is not None and not Path(self.weights).is_file():
             raise CorrlearnError(f"{self.weights}: weights file not found")
@@ -76,7 +80,7 @@ class JhmdbBench:
             "videos": sorted(v.name for v in self.videos.values()) if self.videos_only else None,
             "preset": self.kp.to_dict(),
             "model": self.model,
-            "weights_sha256": file_sha256(self.weights) if self.weights else None,
+            "weights_sha256": weights_sha256(self.model, self.weights),
             "seed": self.seed,
             "device": self.device,
             "backend": self.backend,

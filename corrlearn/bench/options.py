@@ -10,8 +10,17 @@ from pathlib import Path
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """--out, --model, --weights, --device, --backend, --seed, --shard, --quiet."""
     parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
-    parser.add_argument("--model", default="resnet18", help="encoder architecture (resnet18, resnet50)")
-    parser.add_argument("--weights", type=Path, default=None, help="checkpoint (default: seeded random init)")
+    from corrlearn.models import DEFAULT_MODEL, available
+
+    parser.add_argument(
+        "--model", default=DEFAULT_MODEL, help=f"encoder: {', '.join(available())} (default {DEFAULT_MODEL})"
+    )
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        default=None,
+        help="checkpoint (default: the model's own: ImageNet for efficientnet-lite*, seeded init for resnets)",
+    )
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--backend", default="auto", help="affinity backend: auto, torch, numba, triton")
     parser.add_argument("--seed", type=int, default=0, help="seed of the default initialisation")

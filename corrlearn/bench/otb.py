@@ -34,7 +34,7 @@ class OtbBench:
     run_dir: Path
     tracker: str = "dcf"
     preset: str = "crw"
-    model: str = "resnet18"
+    model: str | None = None  # None: corrlearn.models.DEFAULT_MODEL
     weights: Path | None = None
     device: str = "cpu"
     seed: int = 0
@@ -45,6 +45,10 @@ class OtbBench:
     label: str | None = None
 
     def __post_init__(self) -> None:
+        if self.model is None:
+            from corrlearn.models import DEFAULT_MODEL
+
+            self.model = DEFAULT_MODEL
         from corrlearn.datasets.otb import list_sequences
 
         self.root, self.run_dir = Path(self.root), Path(self.run_dir)
@@ -71,7 +75,7 @@ class OtbBench:
         import torch
 
         import corrlearn
-        from corrlearn.models import file_sha256
+        from corrlearn.models import weights_sha256
 
         if self.weights is not None and not Path(self.weights).is_file():
             raise CorrlearnError(f"{self.weights}: weights file not found")
@@ -79,7 +83,7 @@ class OtbBench:
             "benchmark": "otb",
             "tracker": self.tracker,
             "model": self.model,
-            "weights_sha256": file_sha256(self.weights) if self.weights else None,
+            "weights_sha256": weights_sha256(self.model, self.weights),
             "seed": self.seed,
             "device": self.device,
             "corrlearn": corrlearn.__version__,

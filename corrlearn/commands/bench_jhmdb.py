@@ -36,6 +36,10 @@ OUT/run.json (PCK@0.1..0.5 overall and per joint, timings, config) and OUT/pck.p
 
 Without JHMDB at hand, --from-davis DAVIS_ROOT first writes a pseudo-JHMDB into --root: real DAVIS frames
 under a known synthetic translation with 15 points on the object.
+
+Examples:
+  corrlearn bench jhmdb --root JHMDB --out runs/pose
+  corrlearn bench jhmdb --root runs/pseudo-jhmdb --from-davis DAVIS --out runs/pose-davis --preset stt
 """
 
 
@@ -74,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise CorrlearnError(f"--device {args.device}: CUDA is not available in this torch build")
     if args.from_davis is not None:
+        from corrlearn.io.writable import check_output_dir
+
+        check_output_dir(args.root, "--root (written by --from-davis)")
         from corrlearn.datasets.davis_keypoints import davis_as_jhmdb
 
         davis_as_jhmdb(args.from_davis, args.root, sequences=args.davis_sequences, num_frames=args.frames)

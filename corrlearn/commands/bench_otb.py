@@ -30,6 +30,10 @@ a finished run in another toolkit's convention without tracking again (run.json 
     + """
 Without OTB at hand, --from-davis DAVIS_ROOT first writes the DAVIS sequences into --root as pseudo-OTB
 sequences (frames linked, boxes from the masks), a real-video test of the same pipeline.
+
+Examples:
+  corrlearn bench otb --root OTB2015 --out runs/otb
+  corrlearn bench otb --root OTB2015 --out runs/otb-boxprop --tracker boxprop --preset crw
 """
 )
 
@@ -79,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise CorrlearnError(f"--device {args.device}: CUDA is not available in this torch build")
     if args.from_davis is not None:
+        from corrlearn.io.writable import check_output_dir
+
+        check_output_dir(args.root, "--root (written by --from-davis)")
         from corrlearn.datasets.davis_boxes import davis_as_otb
 
         seqs = args.sequences or sorted(p.name for p in (args.from_davis / "JPEGImages" / "480p").iterdir())

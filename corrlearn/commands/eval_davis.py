@@ -21,6 +21,10 @@ result > 0 for 0/1 or 0/255 PNGs, result > max/2 for any other two-level graysca
 
 Numbers match davisvideochallenge/davis2017-evaluation. Results are recomputed on every call (no cache), and
 written atomically to OUT (default: RESULTS): per-sequence.csv, global.csv, global.json.
+
+Examples:
+  corrlearn eval davis --root DAVIS --results runs/crw/results
+  corrlearn eval davis --root DAVIS2017 --year 2017 --results my_method/ --out runs/my_method-eval
 """
 
 
@@ -50,10 +54,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from corrlearn.io.writable import check_output_dir
     from corrlearn.metrics.davis import evaluate, format_table
 
     if not args.root.is_dir():
         raise CorrlearnError(f"{args.root}: DAVIS root not found")
+    if args.out is None:  # results are written beside the PNGs: check before scoring
+        check_output_dir(args.results, "--results (where the scores go without --out)")
     result = evaluate(
         args.root, args.results, args.year, args.sequences, void=args.void, progress=not args.quiet
     )

@@ -25,6 +25,10 @@ videos, then averaged over joints. --frame0 skip (CRW/UVC, default) or keep (STT
 are. A joint never predicted in a video is an error naming the joint and the video (PCK would silently leave
 it out; the peers divide by zero) unless --allow-missing-joints (a warning; listed in global.json). A
 prediction with more frames than the annotation is scored on the common frames, with a warning.
+
+Examples:
+  corrlearn eval jhmdb --root JHMDB --results runs/pose
+  corrlearn eval jhmdb --root JHMDB --results my_preds/ --frame0 keep --visible-rule x>0 --out runs/eval
 """
 
 
@@ -60,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
     from corrlearn.bench.jhmdb import evaluate_files, summary_table
     from corrlearn.datasets.jhmdb import load_jhmdb
     from corrlearn.io.atomic import write_json_atomic
+    from corrlearn.io.writable import check_output_dir
 
+    if args.out is None:  # results are written beside the predictions: check before scoring
+        check_output_dir(args.results, "--results (where the scores go without --out)")
     videos = {v.name: v for v in load_jhmdb(args.root, args.split, "test", args.list_file, args.videos)}
     files = {name: prediction_file(args.results, name) for name in videos}
     out_dir = args.out or args.results

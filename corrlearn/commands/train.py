@@ -23,6 +23,7 @@ A killed run continues with --resume; the recorded config is used (only --steps 
 
 
 def register(parser: argparse.ArgumentParser) -> None:
+    from corrlearn import models
     from corrlearn.train.objectives import OBJECTIVES
 
     parser.add_argument(
@@ -41,7 +42,16 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, help="learning rate (default: the objective's)")
     parser.add_argument("--crop-size", type=int, help="crop size in pixels (default: the objective's)")
     parser.add_argument("--clip-len", type=int, help="frames per clip (default: the objective's)")
-    parser.add_argument("--model", choices=("resnet18", "resnet50"), help="encoder architecture")
+    parser.add_argument(
+        "--model",
+        choices=models.available(),
+        help="encoder architecture (efficientnet-lite*: starts from the ImageNet weights)",
+    )
+    parser.add_argument(
+        "--init-weights",
+        metavar="PATH",
+        help="start from this encoder checkpoint instead of the default init",
+    )
     parser.add_argument("--workers", type=int, help="DataLoader worker processes")
     parser.add_argument("--device", help="auto | cpu | cuda")
     parser.add_argument("--bn", choices=("train", "frozen", "sync"), help="BatchNorm handling")
@@ -49,7 +59,11 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in RUN_DIR from its checkpoint"
     )
-    parser.add_argument("--teacher", metavar="PATH", help="stt-temporal: the stage-1 (stt-spatial) encoder")
+    parser.add_argument(
+        "--teacher",
+        metavar="PATH",
+        help="stt-temporal: the stage-1 (stt-spatial) encoder, or 'init': a frozen copy of the initial weights",
+    )
     parser.add_argument(
         "--rates", nargs="+", type=int, metavar="N", help="prp: frame intervals to classify (default 2 4 8)"
     )
@@ -64,7 +78,25 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--eval-sequences", nargs="+", metavar="NAME", help="held-out DAVIS sequences to score"
     )
     parser.add_argument("--eval-preset", help="propagation preset for evaluation (default crw)")
+    parser.add_argument("--eval-short-side", type=int, help="evaluate at this short side (e.g. 240 on CPU)")
+    parser.add_argument("--eval-max-frames", type=int, help="score only the first N frames of each sequence")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _show_config_defaults(parser)
+
+
+def _show_config_defaults(parser: argparse.ArgumentParser) -> None:
+    """Options default to None so --config can fill them; show the TrainConfig value each one falls back to."""
+    import dataclasses
+
+    from corrlearn.train.config import TrainConfig
+
+    fields = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    for action in parser._actions:
+        value = fields.get(action.dest, None)
+        if action.dest == "objective" or value is None or value is dataclasses.MISSING:
+            continue
+        if action.help and "(default" not in action.help:
+            action.help += f" (default: {value})"
 
 
 _DIRECT = (
@@ -88,6 +120,9 @@ _DIRECT = (
     "eval_every",
     "eval_sequences",
     "eval_preset",
+    "eval_short_side",
+    "eval_max_frames",
+    "init_weights",
 )
 
 

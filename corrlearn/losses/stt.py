@@ -267,7 +267,7 @@ class STTTemporalObjective(nn.Module):
         ch = int(torch.randint(1, 3, ()))  # drop a or b (same channel in every frame)
         keep = torch.ones(3, device=clip.device, dtype=clip.dtype)
         keep[ch] = 0
-        if self.encoder.fixed_input:
+        if getattr(self.encoder, "fixed_input", False):
             # an ImageNet trunk reads RGB: it sees the frame with the chroma channel removed, back in RGB
             x = self.encoder.normalize(drop_lab_channel_rgb(clip.flatten(0, 1), ch))
         else:

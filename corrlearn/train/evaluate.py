@@ -5,6 +5,7 @@ Imports the propagation engine and the DAVIS metrics lazily, so training works w
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -54,12 +55,15 @@ def davis_jf(
                 names = gt_frame_names(root, seq)[:max_frames]
                 gt = [_read_ids(annotation_dir(root, seq) / f"{n}.png") for n in names]
                 src = open_frames(frames_dir)
+                # stop reading at the last scored frame: with max_frames the rest is never computed
                 pred = list(
-                    segment_video(
-                        src, gt[0], encoder, preset, device=device, progress=progress, total=len(src)
+                    islice(
+                        segment_video(
+                            src, gt[0], encoder, preset, device=device, progress=progress, total=len(gt)
+                        ),
+                        len(gt),
                     )
                 )
-                pred = pred[: len(gt)]
                 records += evaluate_sequence(gt, [np.asarray(p) for p in pred], name=seq, frame_names=names)
     finally:
         encoder.train(was_training)

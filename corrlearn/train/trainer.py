@@ -35,6 +35,9 @@ from corrlearn.train.config import TrainConfig
 from corrlearn.train.data import ClipDataset, StepSampler, collate, discover_videos
 from corrlearn.train.objectives import OBJECTIVES
 
+#: ``teacher`` value meaning "a frozen copy of the student's initial weights" (stt-temporal fine-tuning).
+TEACHER_IS_INIT = "init"
+
 
 def _teacher_input_space(path: str) -> str:
     try:
@@ -49,7 +52,11 @@ def build_objective(cfg: TrainConfig) -> nn.Module:
     spec = OBJECTIVES[cfg.objective]
     teacher = None
     init = cfg.init_weights
-    if spec.uses_teacher and cfg.teacher:
+    if spec.uses_teacher and cfg.teacher == TEACHER_IS_INIT:
+        # fine-tuning a trained trunk (e.g. ImageNet EfficientNet-Lite): the frozen initial encoder plays
+        # the stage-1 teacher, so global distillation keeps what it knew
+        teacher = models.create(cfg.model, cfg.stride, spec.input_space, weights=init, seed=cfg.init_seed)
+    elif spec.uses_teacher and cfg.teacher:
         teacher = models.create(cfg.model, cfg.stride, _teacher_input_space(cfg.teacher), weights=cfg.teacher)
         init = init or cfg.teacher  # STT initialises the student from the stage-1 model
     enc = models.create(cfg.model, cfg.stride, spec.input_space, weights=init, seed=cfg.init_seed)
@@ -226,6 +233,9 @@ def _train(cfg, out: Path, resume: bool, progress: bool, info, device) -> dict:
         ckpt.set_rng_state(state["rng"][info.rank])
 
     log_path = out / "log.jsonl"
+    if cfg.eval_davis and start == 0:  # the learning curve starts at the initial weights
+        _evaluate(cfg, objective, device, info, log_path, 0)
+        set_train_mode(model, cfg.bn)
     bar = None
     if progress and info.is_main:
         from tqdm import tqdm
@@ -295,6 +305,7 @@ def _evaluate(cfg, objective, device, info, log_path: Path, step: int) -> None:
             cfg.eval_preset or "crw",
             device,
             short_side=cfg.eval_short_side,
+            max_frames=cfg.eval_max_frames,
         )
         _log(log_path, {"step": step, "eval": "davis", "sequences": len(seqs), **scores})
     dist_utils.barrier()
@@ -307,7 +318,8 @@ def _save(cfg, out: Path, objective, opt, sched, scaler, step: int, info) -> Non
         meta = {
             "step": step,
             "objective": cfg.objective,
-            "input_space": OBJECTIVES[cfg.objective].input_space,
+            # the encoder's own: an ImageNet trunk reads RGB even under a Lab objective
+            "input_space": objective.encoder.input_space,
             "model_name": cfg.model,
             "stride": cfg.stride,
         }

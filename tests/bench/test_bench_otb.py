@@ -12,6 +12,7 @@ from corrlearn.datasets.otb import load_sequence, write_rects
 from corrlearn.metrics.otb import OtbLengthWarning
 
 
+@pytest.mark.slow  # one of the costliest real-data runs (quick tier: -m "not slow"; CI runs it)
 @pytest.mark.realdata
 def test_bench_otb_dcf_from_davis_resumes_and_matches_eval(davis_root, tmp_path, capsys):
     root, out = tmp_path / "otb", tmp_path / "run"

@@ -34,7 +34,8 @@ def test_default_initialisation_is_fixed_by_seed():
 
 def test_lab_and_rgb_inputs_differ():
     x = torch.rand(1, 3, 32, 32)
-    assert not torch.allclose(models.create(input_space="rgb")(x), models.create(input_space="lab")(x))
+    rgb, lab = models.create("resnet18", input_space="rgb"), models.create("resnet18", input_space="lab")
+    assert not torch.allclose(rgb(x), lab(x))
 
 
 def test_weights_roundtrip_and_full_resnet_checkpoint(tmp_path):

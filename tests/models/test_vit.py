@@ -94,3 +94,25 @@ def test_official_dino_checkpoints_convert(tmp_path):
     assert torch.equal(student["cls_token"], backbone["cls_token"] + 1)
     bare = convert_dino_state_dict(backbone)  # released backbone files are bare state dicts
     assert set(bare) == set(backbone)
+
+
+def test_registered_and_created_by_name(tmp_path):
+    from corrlearn import models
+    from corrlearn.errors import CorrlearnError
+
+    assert {"vit-s16", "vit-s8", "vit-b16", "vit-b8"} <= set(models.available())
+    enc = models.create("vit-s16", stride=None, seed=3)
+    assert enc.stride == 16 and not enc.training
+    with torch.no_grad():
+        assert enc(torch.rand(1, 3, 64, 80)).shape == (1, 384, 4, 5)
+    with pytest.raises(CorrlearnError, match="vit-s16 has a fixed stride of 16"):
+        models.create("vit-s16", stride=8)
+    # converted DINO weights load strictly by name
+    torch.save(
+        convert_dino_state_dict({"teacher": {f"backbone.{k}": v for k, v in enc.state_dict().items()}}),
+        tmp_path / "dino.pth",
+    )
+    again = models.create("vit-s16", stride=16, weights=tmp_path / "dino.pth", seed=9)
+    assert torch.equal(again.pos_embed, enc.pos_embed)
+    with pytest.raises(ValueError, match="already registered"):
+        models.register("vit-s16", lambda **kw: enc)

@@ -20,7 +20,7 @@ def test_masks_follow_known_translation(name):
         tracked = np.mean([iou(p == obj, g == obj) for p, g in zip(preds[1:], gts[1:], strict=True)])
         copied = np.mean([iou(gts[0] == obj, g == obj) for g in gts[1:]])
         # the object moves out from under its first-frame mask; propagation must follow it
-        # (measured with the default encoder: crw 0.77/0.73, stt 0.64/0.53, dino 0.63/0.49 vs 0.35/0.25 copied)
+        # (measured with the random ResNet-18: crw 0.77/0.73, stt 0.64/0.53, dino 0.63/0.49 vs 0.35/0.25 copied)
         assert tracked > copied + 0.15, (name, obj, tracked, copied)
 
 
@@ -86,3 +86,14 @@ def test_preset_encoder_space_mismatch_is_clear():
     frames, gts = translating_video(n_frames=2, size=(32, 48))
     with pytest.raises(CorrlearnError, match="expects lab"):
         list(segment_video(frames, gts[0], models.create("resnet18"), PRESETS["stt"], progress=False))
+
+
+def test_preset_colour_space_binds_only_encoders_that_can_follow_it():
+    from corrlearn.propagate.engine import FeatureExtractor
+
+    stt = get_preset("stt")  # Lab, as STT's weights expect
+    with pytest.raises(CorrlearnError, match="expects lab input but the encoder takes rgb"):
+        FeatureExtractor(models.create("resnet18", input_space="rgb"), stt)
+    # an ImageNet trunk reads RGB whatever the preset says: its weights fix that
+    feat = FeatureExtractor(models.create("efficientnet-lite0", input_space=stt.input_space), stt)
+    assert feat(np.zeros((48, 64, 3), np.uint8)).shape[0] == 112
