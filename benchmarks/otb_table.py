@@ -19,6 +19,7 @@ import json
 import platform
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -157,10 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for (enc, tr), files in done.items():
         scored = {}
-        for p in PROTOCOLS:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # a length mismatch would be a bug in the runner: stop
-                scored[p] = evaluate_files(args.root, {tr: files}, args.out / "otb8" / f"{enc}_{tr}" / p, p)
+        with tempfile.TemporaryDirectory() as tmp:  # numbers only: the plots are the combined ones below
+            for p in PROTOCOLS:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")  # a length mismatch would be a bug in the runner: stop
+                    scored[p] = evaluate_files(args.root, {tr: files}, Path(tmp) / p, p)
         md = args.out / f"otb8_{enc}_{tr}.md"
         write_text_atomic(md, method_report(args, enc, tr, names, scored, run_dir(args, enc, tr)))
         print(f"wrote {md}")
