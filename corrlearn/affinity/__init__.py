@@ -149,17 +149,31 @@ def propagate_labels(
     restrict: Sequence[bool] | torch.Tensor | None = None,
     normalize: str = "topk",
     backend: str = "auto",
+    slots: Sequence[int] | torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Fused affinity + top-k + label transfer: (Nq, L) soft labels of the query cells.
 
     Equal to ``transfer(*topk_affinity(...), labels)``; the fast backends never hold more than (Nq, k) of the
-    affinity.
+    affinity. ``slots`` lets ``keys``/``labels`` be a store of S frames (a ring buffer) of which reference
+    frame m is ``keys[slots[m]]`` (a slot may repeat): the result equals passing the frames stacked in that
+    order, without the copy on the numba backend.
     """
-    m, nk = keys.shape[:2]
-    if labels.reshape(-1, labels.shape[-1]).shape[0] != m * nk:
+    nk = keys.shape[1]
+    if labels.reshape(-1, labels.shape[-1]).shape[0] != keys.shape[0] * nk:
         raise ValueError(f"labels {tuple(labels.shape)} do not match keys {tuple(keys.shape)}")
-    restrict_t = _check(query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize)
+    slots_t = None
+    if slots is not None:
+        slots_t = torch.as_tensor(slots, dtype=torch.int64).flatten().cpu()
+        if slots_t.numel() and not (0 <= int(slots_t.min()) and int(slots_t.max()) < keys.shape[0]):
+            raise ValueError(f"slots {slots_t.tolist()} index outside the {keys.shape[0]} stored frames")
+    # validate against the logical bank's shape (M = len(slots) frames)
+    logical = keys if slots_t is None else keys[:1].expand(slots_t.numel(), *keys.shape[1:])
+    restrict_t = _check(query, logical, k, temperature, grid, radius, radius_shape, restrict, normalize)
     chosen = resolve_backend(backend, query.device)
+    if chosen == "torch" and slots_t is not None:
+        from corrlearn.kernels import _gather_slots
+
+        keys, labels = _gather_slots(keys, labels, slots_t)
     if chosen == "torch":
         w, i = topk_affinity_reference(
             query, keys, k, temperature, grid, radius, radius_shape, restrict_t, normalize
@@ -168,7 +182,18 @@ def propagate_labels(
     from corrlearn import kernels
 
     return kernels.propagate_labels(
-        chosen, query, keys, labels, k, temperature, grid, radius, radius_shape, restrict_t, normalize
+        chosen,
+        query,
+        keys,
+        labels,
+        k,
+        temperature,
+        grid,
+        radius,
+        radius_shape,
+        restrict_t,
+        normalize,
+        slots_t,
     )
 
 

@@ -19,10 +19,6 @@ the given box. A `corrlearn bench otb` run directory (RESULTS/results/<Seq>/<Seq
 
 Success: fraction of frames with IoU > t for t = 0, 0.05, ..., 1; AUC = mean of the curve. Precision:
 fraction with centre error <= t px, reported at 20. Dataset numbers average the per-sequence curves.
-
-Examples:
-  corrlearn eval otb --root OTB2015 --results runs/otb --out runs/otb-eval
-  corrlearn eval otb --root OTB2015 --results siamfc/ dcf/ --names SiamFC DCF --out runs/compare --protocol pysot
 """
     + PROTOCOL_HELP
     + """
@@ -30,6 +26,10 @@ Examples:
 Writes OUT/per-sequence.csv, OUT/global.json (with the protocol) and OUT/success.png, OUT/precision.png
 (+ norm_precision.png for got10k / pysot) with one curve per --results, titled with the dataset ("OTB-2015
 subset (k of 100)" unless all 100 sequences are scored) and the protocol.
+
+Examples:
+  corrlearn eval otb --root OTB2015 --results runs/otb --out runs/otb-eval
+  corrlearn eval otb --root OTB2015 --results siamfc/ dcf/ --names SiamFC DCF --protocol got10k --out runs/cmp
 """
 )
 

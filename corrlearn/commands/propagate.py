@@ -76,6 +76,23 @@ def register(p: argparse.ArgumentParser) -> None:
         default=None,
         help="overlay frame rate (default: the video's own rate and timestamps; 24 for frame folders)",
     )
+    p.add_argument(
+        "--precision",
+        default="fp32",
+        choices=("fp32", "bf16"),
+        help="encoder arithmetic: fp32, or bf16 autocast (faster on CPUs with AVX512-BF16/AMX; default fp32)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads for torch and the numba kernel (default: all cores; 1 is faster on a busy machine)",
+    )
+    p.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="encode frame t+1 on a second thread while frame t propagates (use with --threads 1 on 2 cores)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -142,6 +159,7 @@ def run_config(args: argparse.Namespace, frames, annotations: dict, preset) -> d
         or f"random-init seed {models.DEFAULT_SEED}",
         "device": args.device,
         "backend": args.backend,
+        "precision": args.precision,
         "versions": {"corrlearn": __version__, "torch": torch.__version__},
     }
 
@@ -217,6 +235,10 @@ def run(args: argparse.Namespace) -> int:
         check_output_file(args.overlay, "--overlay")
     if args.fps is not None and not args.fps > 0:
         raise CorrlearnError(f"--fps {args.fps}: must be a positive frame rate")
+    if args.threads is not None:
+        from corrlearn.threads import set_threads
+
+        set_threads(args.threads)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise CorrlearnError("--device cuda requested but torch sees no CUDA device")
     frames = open_frames(args.video)
@@ -248,6 +270,8 @@ def run(args: argparse.Namespace) -> int:
             device=args.device,
             backend=args.backend,
             progress=not args.quiet,
+            precision=args.precision,
+            pipeline=args.pipeline,
             state=state,
         ):
             write_mask(out / f"{frames.names[t]}.png", ids, like=like)

@@ -53,7 +53,9 @@ def _labels_2d(labels: torch.Tensor) -> torch.Tensor:
     return labels.reshape(-1, labels.shape[-1])
 
 
-def _numba(query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels=None):
+def _numba(
+    query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels=None, slots=None
+):
     from corrlearn.kernels import numba_topk
 
     # one float32/int64 signature keeps numba to a single compiled specialisation
@@ -63,16 +65,30 @@ def _numba(query, keys, k, temperature, grid, radius, radius_shape, restrict, no
         None if labels is None else _labels_2d(labels).detach().to("cpu", torch.float32).contiguous().numpy()
     )
     rs = restrict.detach().cpu().numpy().astype("uint8")
-    w, i, out = numba_topk.run(q, kk, k, temperature, grid, radius, radius_shape, rs, normalize, lab)
+    sl = None if slots is None else slots.detach().to("cpu", torch.int64).contiguous().numpy()
+    w, i, out = numba_topk.run(q, kk, k, temperature, grid, radius, radius_shape, rs, normalize, lab, sl)
     return torch.from_numpy(w), torch.from_numpy(i), (None if out is None else torch.from_numpy(out))
 
 
-def _triton(query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels=None):
+def _triton(
+    query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels=None, slots=None
+):
     from corrlearn.kernels import triton_topk
 
+    if slots is not None:  # the Triton kernel reads frames in order: gather them (cheap on a GPU)
+        keys, labels = _gather_slots(keys, labels, slots)
     return triton_topk.run(
         query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels
     )
+
+
+def _gather_slots(keys, labels, slots):
+    """keys (S, Nk, C) and labels (S * Nk, L) or (S, Nk, L) of the stored frames, in logical order."""
+    idx = slots.to(keys.device, torch.int64)
+    keys = keys.index_select(0, idx)
+    if labels is not None:
+        labels = labels.reshape(-1, keys.shape[1], labels.shape[-1]).index_select(0, idx.to(labels.device))
+    return keys, labels
 
 
 def _dispatch(backend: str):
@@ -90,10 +106,14 @@ def topk_affinity(backend, query, keys, k, temperature, grid, radius, radius_sha
 
 
 def propagate_labels(
-    backend, query, keys, labels, k, temperature, grid, radius, radius_shape, restrict, normalize
+    backend, query, keys, labels, k, temperature, grid, radius, radius_shape, restrict, normalize, slots=None
 ):
-    """(Nq, L) float32 soft labels, fused: the affinity never exists beyond (Nq, k)."""
+    """(Nq, L) float32 soft labels, fused: the affinity never exists beyond (Nq, k).
+
+    ``slots``: keys[slots[m]] (and the matching labels) hold logical reference frame m (see
+    :func:`corrlearn.affinity.propagate_labels`).
+    """
     _, _, out = _dispatch(backend)(
-        query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels
+        query, keys, k, temperature, grid, radius, radius_shape, restrict, normalize, labels, slots
     )
     return out.to(query.device)

@@ -165,9 +165,12 @@ def _scan_block(
                 thr_i = bi[a, k - 1]
 
 
-@njit(cache=True, parallel=True)
-def _free_pass(q, keys, frames, inv_t, want_lse, bs, bi, mx, se):
-    """Score every query against every cell of ``frames`` (no spatial limit): tiles of consecutive queries."""
+@njit(cache=True, parallel=True, nogil=True)
+def _free_pass(q, keys, slots, frames, inv_t, want_lse, bs, bi, mx, se):
+    """Score every query against every cell of ``frames`` (no spatial limit): tiles of consecutive queries.
+
+    ``frames`` are logical frame numbers (they make the flat indices); frame ``f`` is stored in ``keys[slots[f]]``.
+    """
     nq, c = q.shape
     nk = keys.shape[1]
     k = bs.shape[1]
@@ -184,7 +187,7 @@ def _free_pass(q, keys, frames, inv_t, want_lse, bs, bi, mx, se):
         tmx = mx[q0 : q0 + nt]
         tse = se[q0 : q0 + nt]
         for f in frames:
-            kf = keys[f]
+            kf = keys[slots[f]]
             for s0 in range(0, nk, KEY_CHUNK):
                 n = min(nk, s0 + KEY_CHUNK) - s0
                 for b in range(n):
@@ -211,9 +214,113 @@ def _free_pass(q, keys, frames, inv_t, want_lse, bs, bi, mx, se):
                 )
 
 
-@njit(cache=True, parallel=True)
-def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, mx, se):
-    """Score queries against the cells of ``frames`` inside their neighbourhood.
+@njit(fastmath=_FAST, cache=True, nogil=True)
+def _dot(q, qi, kf, j):
+    """<q[qi], kf[j]> in float32 (vectorised by the same fastmath flags as the micro-kernel)."""
+    acc = np.float32(0.0)
+    for i in range(q.shape[1]):
+        acc += q[qi, i] * kf[j, i]
+    return acc
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _rescore_pass(q, kf, f, approx_bits, lut, row0, margin, inv_t, bs, bi):
+    """Exact top-k of rows ``row0 ..`` against one free frame from approximate (bf16 GEMM) scores.
+
+    ``approx_bits`` holds the bf16 scores' bit patterns (uint16), decoded through ``lut``; ``approx[a, j]``
+    is within ``margin[a] / 2`` of the exact dot product <q[row0 + a], kf[j]>. A key can
+    only be among the row's top k if its approximate score is at least the k-th largest approximate score
+    minus ``margin``; exactly those keys are rescored in float32 and fed to the top-k buffers with the tie
+    rule, so the result is the float32 one whatever the approximation's error within that bound.
+    """
+    rows, nk = approx_bits.shape
+    k = bs.shape[1]
+    for a in prange(rows):
+        qi = row0 + a
+        row = approx_bits[a]
+        top = np.full(k, -np.inf, np.float32)  # k largest approximate scores, descending
+        for j in range(nk):
+            v = lut[row[j]]
+            if v > top[k - 1]:
+                p = k - 1
+                while p > 0 and v > top[p - 1]:
+                    top[p] = top[p - 1]
+                    p -= 1
+                top[p] = v
+        thr = top[k - 1] - margin[a]
+        thr_s = bs[qi, k - 1]
+        thr_i = bi[qi, k - 1]
+        for j in range(nk):
+            if lut[row[j]] >= thr:
+                s = _dot(q, qi, kf, j) * inv_t
+                idx = f * nk + j
+                if s > thr_s or (s == thr_s and idx < thr_i):
+                    p = k - 1
+                    while p > 0 and (s > bs[qi, p - 1] or (s == bs[qi, p - 1] and idx < bi[qi, p - 1])):
+                        bs[qi, p] = bs[qi, p - 1]
+                        bi[qi, p] = bi[qi, p - 1]
+                        p -= 1
+                    bs[qi, p] = s
+                    bi[qi, p] = idx
+                    thr_s = bs[qi, k - 1]
+                    thr_i = bi[qi, k - 1]
+
+
+#: Rows of queries per bf16 GEMM block in the filtered free pass (block memory: rows x Nk x 6 bytes).
+BF16_ROWS = 1024
+#: Unit roundoff of bfloat16 (8 significant bits, round to nearest).
+_U_BF16 = 2.0**-8
+#: float32 value of every bfloat16 bit pattern (256 KiB): numba reads bf16 scores through it.
+_BF16_LUT = (np.arange(1 << 16, dtype=np.uint32) << 16).view(np.float32)
+
+
+def bf16_filter_default() -> bool:
+    """On where torch has bf16 GEMM hardware (AVX512-BF16 / AMX); ``CORRLEARN_BF16_FILTER=0`` turns it off,
+    ``=1`` forces it on. The filter changes speed only, never the result (see :func:`_free_pass_bf16`)."""
+    import os
+
+    import torch
+
+    env = os.environ.get("CORRLEARN_BF16_FILTER", "")
+    if env in ("0", "1"):
+        return env == "1"
+    return bool(getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)())
+
+
+def _free_pass_bf16(query, keys, slots, frames, inv_t, bs, bi) -> None:
+    """Free frames through oneDNN's bf16 GEMM (via torch) as a filter, then exact float32 rescoring.
+
+    Error bound of one approximate score (inputs rounded to bf16: 2u relative per product; the fp32
+    accumulation: C * 2^-24; the bf16 output: u), all relative to |q| |k| (Cauchy-Schwarz):
+    |approx - exact| <= e = (3u + u^2 + C * 2^-23) |q| max|k|. A key whose exact score reaches the k-th
+    exact score has an approximate one >= (k-th approximate) - 2e, so ``margin = 2e`` (doubled for safety)
+    keeps every key that can enter the top k. The scores stay bf16 (no float32 copy): numba decodes them.
+    """
+    import torch
+
+    nq, c = query.shape
+    q_t = torch.from_numpy(query)
+    q_bf = q_t.to(torch.bfloat16)
+    q_norm = np.sqrt(np.einsum("ij,ij->i", query.astype(np.float64), query.astype(np.float64)))
+    rel = 3 * _U_BF16 + _U_BF16**2 + c * 2.0**-23
+    for f in frames:
+        kf = keys[slots[f]]
+        k_bf = torch.from_numpy(kf).to(torch.bfloat16)
+        k_max = float(np.sqrt(np.max(np.einsum("ij,ij->i", kf.astype(np.float64), kf.astype(np.float64)))))
+        # 2e, plus 1e-6 relative so the float32 rounding of the margin itself cannot cut a candidate
+        margin_all = (2.0 * rel * (1 + 1e-6) * q_norm * k_max).astype(np.float32)
+        for r0 in range(0, nq, BF16_ROWS):
+            r1 = min(nq, r0 + BF16_ROWS)
+            bits = (q_bf[r0:r1] @ k_bf.T).view(torch.int16).numpy().view(np.uint16)
+            _rescore_pass(
+                query, kf, np.int64(f), bits, _BF16_LUT, np.int64(r0), margin_all[r0:r1], inv_t, bs, bi
+            )
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def _window_pass(q, keys, slots, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, mx, se):
+    """Score queries against the cells of ``frames`` (logical numbers, stored in ``keys[slots[f]]``) inside
+    their neighbourhood.
 
     Tiles are TILE_ROWS x TILE_COLS query cells. For each key row only the contiguous columns that some query
     of the tile can reach are scored (the neighbourhood's chord at the row distance nearest the tile), so a
@@ -261,7 +368,7 @@ def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, 
         cy = np.empty(cap, np.int64)
         cx = np.empty(cap, np.int64)
         for f in frames:
-            kf = keys[f]
+            kf = keys[slots[f]]
             n = 0
             for yk in range(max(0, y0 - reach), min(h, y1 + reach)):
                 dmin = 0
@@ -291,9 +398,12 @@ def _window_pass(q, keys, frames, h, w, radius, shape, inv_t, want_lse, bs, bi, 
             se[qidx[a]] = tse[a]
 
 
-@njit(cache=True, parallel=True)
-def _finish(bs, bi, mx, se, normalize, labels, want_labels, out_w, out_i, out_l):
-    """Softmax (over the selected, or over all candidates via the running logsumexp), empty slots, labels."""
+@njit(cache=True, parallel=True, nogil=True)
+def _finish(bs, bi, mx, se, normalize, labels, want_labels, slots, nk, out_w, out_i, out_l):
+    """Softmax (over the selected, or over all candidates via the running logsumexp), empty slots, labels.
+
+    Flat index ``f * nk + p`` reads its label from row ``slots[f] * nk + p`` of ``labels``.
+    """
     nq, k = bs.shape
     for qi in prange(nq):
         top = float(bs[qi, 0])
@@ -310,7 +420,7 @@ def _finish(bs, bi, mx, se, normalize, labels, want_labels, out_w, out_i, out_l)
                 out_w[qi, j] = w32
                 out_i[qi, j] = bi[qi, j]
                 if want_labels:
-                    src = bi[qi, j]
+                    src = slots[bi[qi, j] // nk] * nk + bi[qi, j] % nk
                     for col in range(labels.shape[1]):
                         out_l[qi, col] += w32 * labels[src, col]
             else:
@@ -329,8 +439,19 @@ def run(
     restrict: np.ndarray,
     normalize: str,
     labels: np.ndarray | None = None,
+    slots: np.ndarray | None = None,
+    bf16_filter: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Call the kernel on float32 C-contiguous arrays; returns (weights, indices, labels_out or None)."""
+    """Call the kernel on float32 C-contiguous arrays; returns (weights, indices, labels_out or None).
+
+    ``slots`` (int64, one entry per logical reference frame) says which frame of ``keys`` (and block of
+    ``labels`` rows) holds logical frame m; default ``arange(len(keys))``. Flat indices, and so the tie rule,
+    follow the logical order: a ring buffer gives the same results as the stacked bank.
+
+    ``bf16_filter`` (default: :func:`bf16_filter_default`) scores frames without a spatial limit
+    with a bf16 GEMM and rescoring of the survivors in float32: the float32 result, faster (see
+    :func:`_free_pass_bf16`). Only with ``normalize="topk"``: ``"all"`` needs every exact score.
+    """
     nq = query.shape[0]
     h, w = grid if grid is not None else (0, 0)
     out_w = np.zeros((nq, k), np.float32)
@@ -347,17 +468,26 @@ def run(
     bi = np.full((nq, k), np.int64(1) << 62, np.int64)
     mx = np.full(nq, -np.inf)
     se = np.zeros(nq)
-    m = keys.shape[0]
+    if slots is None:
+        slots = np.arange(keys.shape[0], dtype=np.int64)
+    m = slots.shape[0]
+    nk = keys.shape[1]
     windowed = np.zeros(m, np.bool_) if radius is None else restrict.astype(np.bool_)
     free = np.flatnonzero(~windowed).astype(np.int64)
     limited = np.flatnonzero(windowed).astype(np.int64)
+    if bf16_filter is None:
+        bf16_filter = bf16_filter_default()
     if free.size and keys.shape[1]:
-        _free_pass(query, keys, free, inv_t, want_lse, bs, bi, mx, se)
+        if bf16_filter and not want_lse:
+            _free_pass_bf16(query, keys, slots, free, inv_t, bs, bi)
+        else:
+            _free_pass(query, keys, slots, free, inv_t, want_lse, bs, bi, mx, se)
     if limited.size and keys.shape[1]:
         shape = np.int64(_CIRCLE if radius_shape == "circle" else _SQUARE)
         _window_pass(
             query,
             keys,
+            slots,
             limited,
             np.int64(h),
             np.int64(w),
@@ -371,5 +501,5 @@ def run(
             se,
         )
     norm = np.int64(_NORM_TOPK if normalize == "topk" else _NORM_ALL)
-    _finish(bs, bi, mx, se, norm, lab, want, out_w, out_i, out_l)
+    _finish(bs, bi, mx, se, norm, lab, want, slots, np.int64(max(nk, 1)), out_w, out_i, out_l)
     return out_w, out_i, (out_l if want else None)

@@ -40,17 +40,6 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     return _extract_state_dict(obj, path)
 
 
-def checkpoint_padding(path: str | os.PathLike) -> str | None:
-    """The ``padding`` a converted checkpoint records ("zeros" / "reflect", see
-    ``tools/convert_checkpoint.py``), or None when it records none."""
-    try:
-        obj = torch.load(os.fspath(path), map_location="cpu", weights_only=True)
-    except Exception:  # read_state_dict reports unreadable files with the proper message
-        return None
-    padding = obj.get("padding") if isinstance(obj, Mapping) else None
-    return padding if isinstance(padding, str) else None
-
-
 def _load_failure(exc: Exception) -> str:
     """Why torch.load refused a file, in our words: torch's own text advises turning weights_only off."""
     text = str(exc)
@@ -62,6 +51,17 @@ def _load_failure(exc: Exception) -> str:
             "or convert it with tools/convert_checkpoint.py"
         )
     return "not a PyTorch checkpoint, or corrupt / truncated"
+
+
+def checkpoint_padding(path: str | os.PathLike) -> str | None:
+    """The ``padding`` a converted checkpoint records ("zeros" / "reflect", see
+    ``tools/convert_checkpoint.py``), or None when it records none."""
+    try:
+        obj = torch.load(os.fspath(path), map_location="cpu", weights_only=True)
+    except Exception:  # read_state_dict reports unreadable files with the proper message
+        return None
+    padding = obj.get("padding") if isinstance(obj, Mapping) else None
+    return padding if isinstance(padding, str) else None
 
 
 def _preview(keys: list[str], n: int = 4) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -19,6 +20,7 @@ from corrlearn.affinity import propagate_labels
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.masks import VOID_ID
 from corrlearn.models import Encoder
+from corrlearn.models.inference import check_precision, prepare_encoder, run_encoder
 from corrlearn.propagate.labels import downsample_labels, soft_to_ids
 from corrlearn.propagate.pairwise import pairwise_propagate
 from corrlearn.propagate.presets import Preset
@@ -41,15 +43,18 @@ def working_size(height: int, width: int, preset: Preset) -> tuple[int, int]:
 class FeatureExtractor:
     """Frame (RGB uint8, H x W x 3) -> (C, h, w) features as the preset wants them."""
 
-    def __init__(self, encoder: Encoder, preset: Preset, device: str | torch.device = "cpu"):
+    def __init__(
+        self, encoder: Encoder, preset: Preset, device: str | torch.device = "cpu", precision: str = "fp32"
+    ):
         # an encoder whose weights fix its input (ImageNet trunks) reads its own colour space under any preset
         if encoder.input_space != preset.input_space and not getattr(encoder, "fixed_input", False):
             raise CorrlearnError(
                 f"preset {preset.name!r} expects {preset.input_space} input but the encoder takes {encoder.input_space}"
             )
-        self.encoder = encoder.to(device).eval()
-        self.preset = preset
         self.device = torch.device(device)
+        self.encoder = prepare_encoder(encoder, self.device)
+        self.preset = preset
+        self.precision = check_precision(precision)
 
     def work_size(self, height: int, width: int) -> tuple[int, int]:
         return working_size(height, width, self.preset)
@@ -62,27 +67,57 @@ class FeatureExtractor:
 
     @torch.no_grad()
     def __call__(self, frame: np.ndarray) -> torch.Tensor:
-        wh, ww = self.work_size(*frame.shape[:2])
-        if (wh, ww) != frame.shape[:2]:
-            frame = cv2.resize(frame, (ww, wh), interpolation=cv2.INTER_LINEAR)
-        x = (
-            torch.from_numpy(np.ascontiguousarray(frame)).to(self.device).permute(2, 0, 1)[None].float()
-            / 255.0
+        return self.many([frame])[0]
+
+    @torch.no_grad()
+    def many(self, frames: list[np.ndarray]) -> torch.Tensor:
+        """(N, C, h, w) features of same-sized frames in one encoder call (fills a GPU better)."""
+        wh, ww = self.work_size(*frames[0].shape[:2])
+        batch = np.stack(
+            [
+                cv2.resize(f, (ww, wh), interpolation=cv2.INTER_LINEAR) if (wh, ww) != f.shape[:2] else f
+                for f in frames
+            ]
         )
-        feat = self.encoder(x)[0].float()
+        x = torch.from_numpy(batch).to(self.device).permute(0, 3, 1, 2).float() / 255.0
+        feat = run_encoder(self.encoder, x, self.precision)
         if self.preset.l2_normalize:
-            feat = F.normalize(feat, dim=0)
+            feat = F.normalize(feat, dim=1)
         return feat
 
 
+def _batched_features(
+    extractor: FeatureExtractor, frames: Iterator[np.ndarray], batch: int
+) -> Iterator[torch.Tensor]:
+    """Features of each frame, computed ``batch`` frames per encoder call."""
+    chunk: list[np.ndarray] = []
+    for frame in frames:
+        chunk.append(frame)
+        if len(chunk) == batch:
+            yield from extractor.many(chunk)
+            chunk = []
+    if chunk:
+        yield from extractor.many(chunk)
+
+
 class Propagator:
-    """Carries soft labels from frame to frame through a first-frame + recent-context bank."""
+    """Carries soft labels from frame to frame through a first-frame + recent-context bank.
+
+    The bank is a preallocated ring buffer: slot 0 holds the first frame's keys (Nk, C) and labels (Nk, L),
+    slots 1..context the recent predictions, overwritten oldest first. Each step hands the store and the
+    logical order (first, oldest .. newest) to the affinity, so nothing is re-stacked per frame; results equal
+    those of the stacked bank (same flat indices, same tie rule). Padding with the first frame points the
+    padded entries at slot 0 instead of copying it.
+    """
 
     def __init__(self, preset: Preset, backend: str = "auto"):
         self.preset = preset
         self.backend = backend
-        self._first: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._recent: deque[tuple[torch.Tensor, torch.Tensor]] = deque(maxlen=max(preset.context, 0))
+        self._keys: torch.Tensor | None = None  # (1 + context, Nk, C)
+        self._labels: torch.Tensor | None = None  # (1 + context, Nk, L)
+        self._recent: deque[int] = deque(maxlen=max(preset.context, 0))  # slots, oldest first
+        self._pushed = 0
+        self._grid: tuple[int, int] | None = None
 
     def reset(self, feat0: torch.Tensor, labels0: torch.Tensor) -> None:
         """Start a video: features (C, h, w) and soft labels (L, h, w) of the annotated frame."""
@@ -90,28 +125,45 @@ class Propagator:
             raise ValueError(
                 f"labels {tuple(labels0.shape)} do not match the feature grid {tuple(feat0.shape)}"
             )
-        self._first = (feat0, labels0.to(feat0.device).float())
+        c, h, w = feat0.shape
+        n_lab = labels0.shape[0]
+        slots = 1 + max(self.preset.context, 0)
+        keys_shape, labels_shape = (slots, h * w, c), (slots, h * w, n_lab)
+        # reuse the store across videos of the same size (no re-allocation, no RSS growth)
+        if (
+            self._keys is None
+            or self._keys.shape != keys_shape
+            or self._keys.dtype != feat0.dtype
+            or self._keys.device != feat0.device
+        ):
+            self._keys = torch.empty(keys_shape, dtype=feat0.dtype, device=feat0.device)
+        if self._labels is None or self._labels.shape != labels_shape or self._labels.device != feat0.device:
+            self._labels = torch.empty(labels_shape, dtype=torch.float32, device=feat0.device)
+        self._keys[0].copy_(feat0.reshape(c, h * w).T)
+        self._labels[0].copy_(labels0.reshape(n_lab, h * w).T)
+        self._grid = (h, w)
         self._recent.clear()
+        self._pushed = 0
         if self.preset.pad_with_first:
-            self._recent.extend([self._first] * self.preset.context)
+            self._recent.extend([0] * self.preset.context)
 
     @torch.no_grad()
     def step(self, feat: torch.Tensor) -> torch.Tensor:
         """Soft labels (L, h, w) of the next frame; the prediction joins the context bank."""
-        if self._first is None:
+        if self._keys is None:
             raise RuntimeError("Propagator.step called before reset")
         p = self.preset
-        bank = [self._first, *self._recent]
         c, h, w = feat.shape
-        query = feat.reshape(c, h * w).T
-        restrict = [p.radius_on_first] + [True] * (len(bank) - 1)
+        if (h, w) != self._grid or c != self._keys.shape[2]:
+            raise ValueError(f"features {tuple(feat.shape)} do not match the first frame's {self._grid}")
+        slots = [0, *self._recent]
+        query = feat.reshape(c, h * w).T.to(self._keys.dtype).contiguous()
+        restrict = [p.radius_on_first] + [True] * (len(slots) - 1)
         if p.mode == "joint":
-            keys = torch.stack([f.reshape(c, h * w).T for f, _ in bank])
-            labels = torch.stack([lab.reshape(lab.shape[0], h * w).T for _, lab in bank])
             out = propagate_labels(
                 query,
-                keys,
-                labels,
+                self._keys,
+                self._labels,
                 p.topk,
                 p.temperature,
                 grid=(h, w),
@@ -120,27 +172,24 @@ class Propagator:
                 restrict=restrict,
                 normalize=p.normalize,
                 backend=self.backend,
+                slots=slots,
             )
         elif p.mode == "pairwise":
             preds = [
-                pairwise_propagate(
-                    query,
-                    f.reshape(c, h * w).T,
-                    lab.reshape(lab.shape[0], h * w).T,
-                    p,
-                    (h, w),
-                    restricted,
-                    self.backend,
-                )
-                for (f, lab), restricted in zip(bank, restrict, strict=True)
+                pairwise_propagate(query, self._keys[s], self._labels[s], p, (h, w), restricted, self.backend)
+                for s, restricted in zip(slots, restrict, strict=True)
             ]
             out = torch.stack(preds).mean(dim=0)
         else:
             raise ValueError(f"unknown propagation mode {p.mode!r}")
-        pred = out.T.reshape(-1, h, w)
-        if self.preset.context > 0:
-            self._recent.append((feat, pred))
-        return pred
+        if p.context > 0:
+            # the slot of the oldest recent frame, which leaves the bank now (slots cycle 1..context)
+            slot = 1 + self._pushed % p.context
+            self._pushed += 1
+            self._keys[slot].copy_(query)
+            self._labels[slot].copy_(out)
+            self._recent.append(slot)
+        return out.T.reshape(-1, h, w)
 
 
 def segment_video(
@@ -153,14 +202,23 @@ def segment_video(
     progress: bool = True,
     total: int | None = None,
     desc: str = "propagate",
+    precision: str = "fp32",
+    feature_batch: int | None = None,
+    pipeline: bool = False,
 ) -> Iterator[np.ndarray]:
     """Propagate a first-frame mask through a video.
 
     ``frames`` yields RGB uint8 (H, W, 3) frames, the annotated one first; ``first_ids`` holds its object
     ids (H, W). Yields (H, W) uint8 ids for every frame, the first being ``first_ids`` with void (255) set to
     background: void is never an object, in the labels propagated or in the masks written.
+    ``precision="bf16"`` runs the encoder under bfloat16 autocast (see :mod:`corrlearn.models.inference`).
+    ``feature_batch`` frames go through the encoder per call (default 8 on CUDA, 1 on CPU, where batching
+    gains nothing and would delay the first outputs); propagation itself is sequential.
+    ``pipeline=True`` decodes and encodes frame t + 1 on a second thread while frame t is propagated (the
+    numba kernel releases the GIL): with one compute thread each (``corrlearn.threads.set_threads(1)``) two
+    cores work without waiting on each other's barriers. Results are identical either way.
     """
-    extractor = FeatureExtractor(encoder, preset, device)
+    extractor = FeatureExtractor(encoder, preset, device, precision)
     propagator = Propagator(preset, backend)
     if total is None and hasattr(frames, "__len__"):
         total = len(frames)
@@ -178,8 +236,24 @@ def segment_video(
     bar = tqdm(total=total, desc=desc, unit="frame", disable=not progress, leave=False)
     bar.update(1)
     yield np.where(first_ids == VOID_ID, 0, first_ids).astype(np.uint8)
-    for frame in it:
-        soft = propagator.step(extractor(frame))
+    if feature_batch is None:
+        feature_batch = 8 if extractor.device.type == "cuda" else 1
+    feats = _batched_features(extractor, it, max(1, feature_batch))
+    for feat in _ahead(feats) if pipeline else feats:
+        soft = propagator.step(feat)
         bar.update(1)
         yield soft_to_ids(soft, work, size, preset.minmax)
     bar.close()
+
+
+def _ahead(items: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:
+    """The items of ``items``, the next one always being produced on a worker thread meanwhile."""
+    done = object()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fut = pool.submit(next, items, done)
+        while True:
+            item = fut.result()
+            if item is done:
+                return
+            fut = pool.submit(next, items, done)
+            yield item

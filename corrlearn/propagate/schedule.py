@@ -134,13 +134,16 @@ def propagate_video(
     backend: str = "auto",
     progress: bool = True,
     state: ScheduleState | None = None,
+    precision: str = "fp32",
+    pipeline: bool = False,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Propagate masks given on any frames; yield ``(frame index, ids)`` for every frame that gets a mask.
 
     ``frames``: a :class:`~corrlearn.io.frames.FrameSource` or a sequence of RGB uint8 (H, W, 3) arrays;
     ``annotations``: frame index -> object ids (H, W) uint8 (0 background, 1..N objects, 255 void).
     Masks come in processing order (forward segments, then backward ones), each frame exactly once.
-    Segments that ``state`` reports finished are skipped, their masks not yielded again.
+    Segments that ``state`` reports finished are skipped, their masks not yielded again. ``precision`` and
+    ``pipeline`` are :func:`~corrlearn.propagate.engine.segment_video`'s.
     """
     segments = plan(len(frames), list(annotations), direction)
     total = sum(s.frames for s in segments)
@@ -163,6 +166,8 @@ def propagate_video(
                 device=device,
                 backend=backend,
                 progress=False,
+                precision=precision,
+                pipeline=pipeline,
             )
             emit = set(seg.emit)
             last = start_ids

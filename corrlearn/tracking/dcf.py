@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from corrlearn.models import Encoder
+from corrlearn.models.inference import check_precision, prepare_encoder, run_encoder
 from corrlearn.tracking.boxes import center_to_rect, crop_square, rect_to_center
 
 #: ImageNet mean colour (RGB uint8), the fill of crops outside the frame (0 after normalisation, as UniTrack).
@@ -44,6 +45,7 @@ class DcfConfig:
     min_scale_factor: float = 0.2
     max_scale_factor: float = 5.0
     l2_normalize: bool = False
+    precision: str = "fp32"  # "bf16": encoder under bfloat16 autocast (corrlearn.models.inference)
 
     def replace(self, **changes) -> DcfConfig:
         return dataclasses.replace(self, **changes)
@@ -63,9 +65,10 @@ class DcfTracker:
     """``init(frame, rect)`` then ``update(frame) -> rect`` (1-indexed x, y, w, h; frames RGB uint8)."""
 
     def __init__(self, encoder: Encoder, config: DcfConfig = DcfConfig(), device: str | torch.device = "cpu"):
-        self.encoder = encoder.to(device).eval()
-        self.config = config
         self.device = torch.device(device)
+        self.encoder = prepare_encoder(encoder, self.device)
+        self.config = config
+        check_precision(config.precision)
         c = config
         g = math.ceil(c.crop_size / encoder.stride)
         self.grid = g
@@ -86,7 +89,7 @@ class DcfTracker:
     @torch.no_grad()
     def _features(self, crops: list[np.ndarray]) -> torch.Tensor:
         x = torch.from_numpy(np.stack(crops)).to(self.device).permute(0, 3, 1, 2).float() / 255.0
-        f = self.encoder(x).float()
+        f = run_encoder(self.encoder, x, self.config.precision)
         if self.config.l2_normalize:
             f = F.normalize(f, dim=1)
         return f[..., : self.grid, : self.grid]

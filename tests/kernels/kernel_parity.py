@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from corrlearn.affinity import within_radius
+from corrlearn.affinity import propagate_labels, topk_affinity, transfer, within_radius
 
 
 def make_inputs(h, w, m, c, seed, ties=False, dtype=torch.float32):
@@ -77,3 +77,37 @@ def real_features(davis_root, seq="bmx-trees", n=3, size=(120, 216)):
     n_, c, h, w = feats.shape
     feats = torch.nn.functional.normalize(feats, dim=1)
     return feats.permute(0, 2, 3, 1).reshape(n_, h * w, c).contiguous(), (h, w)
+
+
+# id: (h, w, M, C, k, T, radius, shape, restrict, normalize, ties, dtype)
+TRITON_CASES = {
+    "global_fp32": (3, 5, 2, 16, 4, 0.07, None, "circle", None, "topk", False, torch.float32),
+    "circle_exempt_fp32": (5, 7, 2, 16, 5, 0.05, 2, "circle", [False, True], "topk", False, torch.float32),
+    "square_all_fp32": (5, 6, 2, 16, 4, 1.0, 1, "square", None, "all", False, torch.float32),
+    "k_over_window": (4, 5, 2, 16, 12, 0.07, 1.5, "circle", None, "topk", False, torch.float32),
+    "ties_circle": (5, 5, 2, 16, 6, 0.5, 2.5, "circle", [True, False], "topk", True, torch.float32),
+    "ties_global_all": (3, 4, 2, 16, 5, 1.0, None, "circle", None, "all", True, torch.float32),
+    "fp16_circle": (5, 6, 2, 32, 4, 0.07, 2, "circle", [False, True], "topk", False, torch.float16),
+    "bf16_square": (5, 6, 2, 32, 4, 0.07, 2, "square", None, "all", False, torch.bfloat16),
+    "odd_channels": (3, 5, 1, 20, 3, 0.1, 1, "square", None, "topk", False, torch.float32),
+    # several query tiles per row and several key tiles per frame / window row (BLOCK_Q 16, BLOCK_K 32 on CPU)
+    "multi_tile_global": (5, 9, 2, 16, 6, 0.07, None, "circle", None, "all", False, torch.float32),
+    "multi_tile_window": (3, 37, 2, 16, 5, 0.07, 20, "square", [True, False], "topk", True, torch.float32),
+}
+
+
+def run_triton_case(case, device="cpu"):
+    """One Triton parity case (tensors on ``device``: CPU under the interpreter, or CUDA)."""
+    h, w, m, c, k, t, radius, shape, restrict, norm, ties, dtype = case
+    q, keys = make_inputs(h, w, m, c, seed=c + k, ties=ties, dtype=dtype)
+    rs = torch.ones(m, dtype=torch.bool) if restrict is None else torch.tensor(restrict)
+    args = dict(grid=(h, w), radius=radius, radius_shape=shape, restrict=rs, normalize=norm)
+    ref = topk_affinity(q, keys, k, t, backend="torch", **args)
+    got = topk_affinity(q.to(device), keys.to(device), k, t, backend="triton", **args)
+    got = (got[0].cpu(), got[1].cpu())
+    assert_parity(ref, got, q.float(), keys.float(), t, (h, w), radius, shape, rs, exact=ties)
+    if ties:
+        assert ((ref[0][:, 1:] == ref[0][:, :-1]) & (ref[1][:, 1:] >= 0)).any(), "no ties produced"
+    labels = torch.rand(m, h * w, 3, generator=torch.Generator().manual_seed(2))
+    fused = propagate_labels(q.to(device), keys.to(device), labels.to(device), k, t, backend="triton", **args)
+    torch.testing.assert_close(fused.cpu(), transfer(*ref, labels), atol=1e-5, rtol=0)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 import torch
 from kernel_parity import assert_parity, make_inputs
@@ -187,3 +188,75 @@ def test_compiled_kernel_is_reused_from_the_disk_cache(tmp_path):
     second = [int(x) for x in runs[1].stdout.split()]
     assert first[1] == 3, f"first run should compile all three entry points, got {first}"
     assert second == [3, 0], f"second run should load all three from the cache, got {second}"
+
+
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+@pytest.mark.parametrize("ties", [False, True])
+def test_slots_equal_the_stacked_bank(backend, ties):
+    # a ring store of 4 frames read in a rotated order with one slot repeated (padding), against the
+    # frames stacked in that order: the same labels, flat indices and tie rule follow the logical order
+    h, w, c, k = 9, 11, 16, 6
+    q, store = make_inputs(h, w, 4, c, seed=3, ties=ties)
+    labels = torch.rand(4, h * w, 3)
+    slots = [0, 2, 3, 0, 1]
+    restrict = [False, True, True, True, True]
+    args = dict(grid=(h, w), radius=3, restrict=restrict, backend=backend)
+    stacked = propagate_labels(q, store[slots], labels[slots], k, 0.07, **args)
+    ring = propagate_labels(q, store, labels, k, 0.07, slots=slots, **args)
+    torch.testing.assert_close(ring, stacked, rtol=0, atol=0)
+
+
+def test_slots_outside_the_store_are_an_error():
+    q, store = make_inputs(3, 4, 2, 8, seed=0)
+    with pytest.raises(ValueError, match="slots"):
+        propagate_labels(q, store, torch.rand(2, 12, 2), 3, 0.1, slots=[0, 2])
+
+
+@pytest.mark.parametrize("bf16", [False, True], ids=["fp32-micro-kernel", "bf16-filter"])
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("case", [CASES[0], CASES[1], CASES[12], CASES[13]], ids=["c0", "c1", "c12", "c13"])
+def test_both_free_frame_paths_match_reference(case, ties, bf16):
+    # frames without a radius go through the float32 micro-kernel or the bf16 GEMM filter + float32 rescoring;
+    # both must give the reference's selection (the filter's margin is what keeps bf16 from changing it)
+    from corrlearn.kernels import numba_topk
+
+    h, w, m, c, k, t, radius, shape, restrict, norm = case
+    q, keys = make_inputs(h, w, m, c, seed=11, ties=ties)
+    rs = torch.ones(m, dtype=torch.bool) if restrict is None else torch.tensor(restrict)
+    args = dict(grid=(h, w), radius=radius, radius_shape=shape, restrict=rs, normalize=norm)
+    ref = topk_affinity(q, keys, k, t, backend="torch", **args)
+    gw, gi, _ = numba_topk.run(
+        q.numpy(), keys.numpy(), k, t, (h, w), radius, shape, rs.numpy(), norm, bf16_filter=bf16
+    )
+    got = (torch.from_numpy(gw), torch.from_numpy(gi))
+    assert_parity(ref, got, q, keys, t, (h, w), radius, shape, rs, ties)
+
+
+def test_bf16_filter_keeps_float32_order_under_large_rounding_error():
+    # unnormalised keys (x, x - d) against q = (1, -1): exact scores d in [0.1, 0.23], but bf16 rounds
+    # x ~ 100 to steps of 0.5, so bf16 scores are noise; only the error margin (here > every gap) keeps the
+    # float32 selection
+    from corrlearn.kernels import numba_topk
+
+    g = torch.Generator().manual_seed(5)
+    x = 100 + 10 * torch.rand(64, generator=g)
+    d = 0.1 + 0.002 * torch.randperm(64, generator=g).float()
+    keys = torch.stack([x, x - d], dim=1)[None]
+    q = torch.tensor([[1.0, -1.0]])
+    ref = topk_affinity(q, keys, 10, 0.5, backend="torch")
+    gw, gi, _ = numba_topk.run(
+        q.numpy(),
+        keys.numpy(),
+        10,
+        0.5,
+        None,
+        None,
+        "circle",
+        np.zeros(1, np.uint8),
+        "topk",
+        bf16_filter=True,
+    )
+    assert torch.equal(torch.from_numpy(gi), ref[1])
+    torch.testing.assert_close(torch.from_numpy(gw), ref[0], atol=1e-5, rtol=0)
+    approx = (q.bfloat16() @ keys[0].bfloat16().T).float()[0]
+    assert set(approx.topk(10).indices.tolist()) != set(ref[1][0].tolist()), "bf16 alone must mis-rank"

@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from corrlearn import models
+from corrlearn.affinity import propagate_labels
 from corrlearn.errors import CorrlearnError
 from corrlearn.propagate import PRESETS, Propagator, get_preset, segment_video, working_size
 from tests.synthetic import iou, translating_video
@@ -88,6 +89,51 @@ def test_preset_encoder_space_mismatch_is_clear():
         list(segment_video(frames, gts[0], models.create("resnet18"), PRESETS["stt"], progress=False))
 
 
+def _stacked_propagation(preset, feats, labels0, backend):
+    """What Propagator computed before the ring buffer: the bank re-stacked every frame."""
+    c, h, w = feats[0].shape
+    first = (feats[0], labels0)
+    recent = [first] * preset.context if preset.pad_with_first else []
+    outs = []
+    for feat in feats[1:]:
+        bank = [first, *recent][: 1 + preset.context]
+        keys = torch.stack([f.reshape(c, -1).T for f, _ in bank])
+        labs = torch.stack([lab.reshape(lab.shape[0], -1).T for _, lab in bank])
+        out = propagate_labels(
+            feat.reshape(c, -1).T,
+            keys,
+            labs,
+            preset.topk,
+            preset.temperature,
+            grid=(h, w),
+            radius=preset.radius,
+            radius_shape=preset.radius_shape,
+            restrict=[preset.radius_on_first] + [True] * (len(bank) - 1),
+            normalize=preset.normalize,
+            backend=backend,
+        )
+        pred = out.T.reshape(-1, h, w)
+        recent = (recent + [(feat, pred)])[-preset.context :]
+        outs.append(pred)
+    return outs
+
+
+@pytest.mark.parametrize("backend", ["torch", "numba"])
+@pytest.mark.parametrize("pad", [True, False])
+def test_ring_buffer_equals_restacked_bank(backend, pad):
+    # more frames than context slots, so every slot is overwritten at least twice; features in {-1, 0, 1}
+    # make many scores tie, so the result also depends on the bank's order (the lower flat index wins)
+    preset = get_preset("crw").replace(context=3, pad_with_first=pad, radius=2.5)
+    gen = torch.Generator().manual_seed(0)
+    feats = [torch.randint(-1, 2, (8, 5, 6), generator=gen).float() for _ in range(9)]
+    labels0 = torch.rand(2, 5, 6, generator=gen)
+    prop = Propagator(preset, backend=backend)
+    prop.reset(feats[0], labels0)
+    got = [prop.step(f) for f in feats[1:]]
+    for a, b in zip(got, _stacked_propagation(preset, feats, labels0, backend), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
 def test_preset_colour_space_binds_only_encoders_that_can_follow_it():
     from corrlearn.propagate.engine import FeatureExtractor
 
@@ -97,3 +143,15 @@ def test_preset_colour_space_binds_only_encoders_that_can_follow_it():
     # an ImageNet trunk reads RGB whatever the preset says: its weights fix that
     feat = FeatureExtractor(models.create("efficientnet-lite0", input_space=stt.input_space), stt)
     assert feat(np.zeros((48, 64, 3), np.uint8)).shape[0] == 112
+
+
+def test_pipelined_and_batched_feature_extraction_give_identical_masks():
+    frames, gts = translating_video(n_frames=5, size=(64, 96), step=(3, 5))
+    preset = get_preset("crw").replace(short_side=None, long_multiple=1)
+    enc = models.create("resnet18")
+    plain = list(segment_video(frames, gts[0], enc, preset, progress=False))
+    piped = list(segment_video(frames, gts[0], enc, preset, progress=False, pipeline=True))
+    batched = list(segment_video(frames, gts[0], enc, preset, progress=False, feature_batch=3))
+    for a, b, c in zip(plain, piped, batched, strict=True):
+        assert np.array_equal(a, b)
+        assert np.array_equal(a, c)
