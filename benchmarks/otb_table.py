@@ -79,6 +79,14 @@ def speed(run: Path, names: list[str]) -> tuple[float, int]:
     return secs, frames
 
 
+def _weights(cfg: dict, encoder: str) -> str:
+    """The run's recorded weights SHA-256; for runs recorded before package weights were hashed, the package
+    weights' own (the run loaded them: no --weights was given); none for a seeded random init."""
+    from corrlearn.models import weights_sha256
+
+    return cfg.get("weights_sha256") or weights_sha256(encoder, None) or "none: random init seed 0"
+
+
 def fmt(v) -> str:
     return "-" if v is None else f"{v:.3f}"
 
@@ -95,7 +103,7 @@ def method_report(args, encoder: str, tracker: str, names: list[str], scored: di
         "same result files in each toolkit's convention (`--protocol`, see `corrlearn/metrics/otb.py`).",
         "",
         f"Encoder `{encoder}` ({'seeded random initialisation' if encoder.startswith('resnet') else 'ImageNet weights'}"
-        f", weights SHA-256 {cfg.get('weights_sha256') or 'none: random init seed 0'}), tracker `{tracker}`"
+        f", weights SHA-256 {_weights(cfg, encoder)}), tracker `{tracker}`"
         + (f" ({json.dumps(cfg.get('dcf'))})" if cfg.get("dcf") else "")
         + ".",
         "",
