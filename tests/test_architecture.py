@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "io": 1,
     "distributed": 1,
     "kernels": 1,
+    "threads": 2,
     "models": 2,
     "datasets": 2,
     "metrics": 2,
