@@ -12,6 +12,7 @@ start-up) stays cheap:
 >>> first = corrlearn.read_mask("first.png")                            # doctest: +SKIP
 >>> encoder = corrlearn.create_encoder("resnet18")                      # doctest: +SKIP
 >>> masks = corrlearn.segment_video(frames, first.ids, encoder, corrlearn.get_preset("crw"))  # doctest: +SKIP
+>>> both_ways = corrlearn.propagate_video(frames, {12: first.ids}, encoder, corrlearn.get_preset("crw"))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Preset": ("corrlearn.propagate.presets", "Preset"),
     "get_preset": ("corrlearn.propagate.presets", "get_preset"),
     "segment_video": ("corrlearn.propagate.engine", "segment_video"),
+    "propagate_video": ("corrlearn.propagate.schedule", "propagate_video"),
     "open_frames": ("corrlearn.io.frames", "open_frames"),
     "read_mask": ("corrlearn.io.masks", "read_mask"),
     "write_mask": ("corrlearn.io.masks", "write_mask"),
@@ -45,6 +47,7 @@ __all__ = [
     "get_preset",
     "open_frames",
     "propagate_labels",
+    "propagate_video",
     "read_mask",
     "segment_video",
     "topk_affinity",
@@ -59,6 +62,7 @@ if TYPE_CHECKING:
     from corrlearn.models import create as create_encoder
     from corrlearn.propagate.engine import segment_video
     from corrlearn.propagate.presets import Preset, get_preset
+    from corrlearn.propagate.schedule import propagate_video
 
 
 def __getattr__(name: str):

@@ -2,7 +2,9 @@
 
 Sub-commands live one per module in :mod:`corrlearn.commands`. A module declares ``GROUP`` (``None`` for a
 top-level command such as ``propagate``, or ``"eval"`` / ``"bench"``), ``NAME``, ``HELP``, and the functions
-``register(parser)`` and ``run(args) -> int``. User errors (:class:`CorrlearnError`) are printed as one line.
+``register(parser)`` and ``run(args) -> int``; ``DESCRIPTION`` ends with one or two example command lines.
+Before a command runs, its ``--out`` is checked to be a writable folder (nothing is created by the check), so
+a bad output path fails before any work. User errors (:class:`CorrlearnError`) are printed as one line.
 """
 
 from __future__ import annotations
@@ -19,6 +21,27 @@ GROUP_HELP = {
     "eval": "evaluate existing predictions against ground truth",
     "bench": "run propagation over a benchmark, then evaluate (resumable, shardable)",
 }
+GROUP_EXAMPLES = {
+    "eval": "Examples:\n  corrlearn eval davis --root DAVIS --results runs/crw/results\n"
+    "  corrlearn eval otb --root OTB2015 --results my_tracker/ --out runs/otb-eval",
+    "bench": "Examples:\n  corrlearn bench davis --root DAVIS --out runs/crw\n"
+    "  corrlearn bench jhmdb --root JHMDB --out runs/pose --preset stt",
+}
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the descriptions' line breaks and appends every option's default to its help line.
+
+    Options whose default is "not given" (None, False, an empty list) say in their own help what happens then.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        unset = default is None or default is False or default == [] or default == argparse.SUPPRESS
+        if "(default" in text or unset or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 def _command_modules() -> list:
@@ -33,7 +56,10 @@ def _command_modules() -> list:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corrlearn",
-        description="Dense visual correspondence in video: learn features, propagate labels.",
+        description="Dense visual correspondence in video: learn features, propagate labels.\n\n"
+        "Examples:\n  corrlearn propagate clip.mp4 --mask first.png --out masks/ --overlay overlay.mp4\n"
+        "  corrlearn bench davis --root DAVIS --out runs/crw",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"corrlearn {__version__}")
     top = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -44,32 +70,52 @@ def build_parser() -> argparse.ArgumentParser:
                 mod.NAME,
                 help=mod.HELP,
                 description=getattr(mod, "DESCRIPTION", mod.HELP),
-                formatter_class=argparse.RawDescriptionHelpFormatter,
+                formatter_class=HelpFormatter,
             )
         else:
             if mod.GROUP not in groups:
-                g = top.add_parser(mod.GROUP, help=GROUP_HELP.get(mod.GROUP, mod.GROUP))
+                g = top.add_parser(
+                    mod.GROUP,
+                    help=GROUP_HELP[mod.GROUP],
+                    description=f"{GROUP_HELP[mod.GROUP]}\n\n{GROUP_EXAMPLES[mod.GROUP]}",
+                    formatter_class=HelpFormatter,
+                )
                 groups[mod.GROUP] = g.add_subparsers(dest="target", metavar="BENCHMARK", required=True)
             sub = groups[mod.GROUP].add_parser(
                 mod.NAME,
                 help=mod.HELP,
                 description=getattr(mod, "DESCRIPTION", mod.HELP),
-                formatter_class=argparse.RawDescriptionHelpFormatter,
+                formatter_class=HelpFormatter,
             )
         mod.register(sub)
         sub.set_defaults(_run=mod.run)
     return parser
 
 
+def _close_progress_bars() -> None:
+    """Close open tqdm bars so a message printed next starts on a line of its own."""
+    from tqdm import tqdm
+
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.leave = False  # clear the half-drawn line instead of leaving it for the message to be glued to
+        bar.close()
+
+
 def main(argv: list[str] | None = None) -> int:
+    from corrlearn.io.writable import check_output_dir
+
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "out", None) is not None:
+            check_output_dir(args.out)
         return int(args._run(args) or 0)
     except CorrlearnError as exc:
+        _close_progress_bars()
         print(f"corrlearn: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("corrlearn: interrupted", file=sys.stderr)
+        _close_progress_bars()
+        print("\ncorrlearn: interrupted", file=sys.stderr)
         return 130
 
 

@@ -20,12 +20,15 @@ def line_plot(
     xlim: tuple[float, float],
     ylim: tuple[float, float] = (0.0, 1.0),
     size: tuple[int, int] = (640, 480),
+    subtitle: str = "",
 ) -> None:
-    """Draw ``curves`` ({legend: (x, y)}) on axes with ticks and a legend; write a PNG atomically."""
+    """Draw ``curves`` ({legend: (x, y)}) on axes with ticks and a legend; write a PNG atomically.
+
+    ``subtitle`` (a second, smaller title line) says what the numbers are, e.g. the dataset and convention."""
     from corrlearn.io.atomic import atomic_path
 
     w, h = size
-    left, right, top, bottom = 70, 20, 40, 55
+    left, right, top, bottom = 70, 20, 58 if subtitle else 40, 55
     img = np.full((h, w, 3), 255, np.uint8)
     pw, ph = w - left - right, h - top - bottom
 
@@ -45,6 +48,8 @@ def line_plot(
         cv2.putText(img, f"{fy:.1f}", (left - 35, int(gy) + 5), font, 0.45, black, 1, cv2.LINE_AA)
     cv2.rectangle(img, (left, top), (left + pw, top + ph), black, 1)
     cv2.putText(img, title, (left, 25), font, 0.6, black, 1, cv2.LINE_AA)
+    if subtitle:
+        cv2.putText(img, subtitle, (left, 46), font, 0.45, black, 1, cv2.LINE_AA)
     cv2.putText(img, xlabel, (left + pw // 2 - 60, h - 12), font, 0.5, black, 1, cv2.LINE_AA)
     ylab = np.full((20, ph), 255, np.uint8)
     cv2.putText(ylab, ylabel, (ph // 2 - 60, 15), font, 0.5, 0, 1, cv2.LINE_AA)
@@ -61,9 +66,15 @@ def line_plot(
             raise OSError(f"{path}: could not write PNG")
 
 
-def otb_plots(out_dir: str | os.PathLike, results: dict[str, dict]) -> list[str]:
-    """success.png and precision.png for {tracker: dataset_scores(...)}; legends carry AUC / P@20."""
-    from corrlearn.metrics.otb import PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
+def otb_plots(out_dir: str | os.PathLike, results: dict[str, dict], subtitle: str = "") -> list[str]:
+    """success.png and precision.png (and norm_precision.png when the protocol defines one) for
+    {tracker: dataset_scores(...)}; legends carry AUC / P@20 / NP; ``subtitle`` names dataset and protocol."""
+    from corrlearn.metrics.otb import (
+        GOT10K_NORM_THRESHOLDS,
+        PRECISION_THRESHOLDS,
+        PYSOT_NORM_THRESHOLDS,
+        SUCCESS_THRESHOLDS,
+    )
 
     out_dir = os.fspath(out_dir)
     succ = {
@@ -75,10 +86,43 @@ def otb_plots(out_dir: str | os.PathLike, results: dict[str, dict]) -> list[str]
         for k, v in results.items()
     }
     paths = [os.path.join(out_dir, "success.png"), os.path.join(out_dir, "precision.png")]
-    line_plot(paths[0], succ, "Success plots of OPE", "Overlap threshold", "Success rate", (0.0, 1.0))
     line_plot(
-        paths[1], prec, "Precision plots of OPE", "Location error threshold (px)", "Precision", (0.0, 50.0)
+        paths[0],
+        succ,
+        "Success plots of OPE",
+        "Overlap threshold",
+        "Success rate",
+        (0.0, 1.0),
+        subtitle=subtitle,
     )
+    line_plot(
+        paths[1],
+        prec,
+        "Precision plots of OPE",
+        "Location error threshold (px)",
+        "Precision",
+        (0.0, 50.0),
+        subtitle=subtitle,
+    )
+    with_norm = {k: v for k, v in results.items() if v.get("norm_precision_curve") is not None}
+    if with_norm:
+        protocol = next(iter(with_norm.values()))["protocol"]
+        thr = PYSOT_NORM_THRESHOLDS if protocol == "pysot" else GOT10K_NORM_THRESHOLDS
+        what = "at 0.20" if protocol == "pysot" else "mean of curve"
+        norm = {
+            f"{k} [{v['norm_precision']:.3f}]": (thr, np.asarray(v["norm_precision_curve"]))
+            for k, v in with_norm.items()
+        }
+        paths.append(os.path.join(out_dir, "norm_precision.png"))
+        line_plot(
+            paths[2],
+            norm,
+            f"Normalized precision plots of OPE ({what})",
+            "Normalized location error threshold",
+            "Normalized precision",
+            (0.0, 0.5),
+            subtitle=subtitle,
+        )
     return paths
 
 

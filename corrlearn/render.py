@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from fractions import Fraction
 
 import cv2
 import numpy as np
@@ -29,38 +30,79 @@ def overlay(
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-class OverlayVideoWriter:
-    """Writes overlay frames to an .mp4/.avi atomically: the file appears only when :meth:`close` succeeds."""
+OVERLAY_EXTS = (".mp4", ".mov", ".mkv")
+# H.264 (libx264, shipped inside PyAV's wheels), 4:2:0: what browsers and phones play.
+OVERLAY_CODEC = "libx264"
 
-    def __init__(self, path: str | os.PathLike, fps: float = 12.0):
+
+def check_overlay_path(path: str | os.PathLike) -> None:
+    """Raise :class:`CorrlearnError` unless ``path`` names a container H.264 can be written to."""
+    if os.path.splitext(os.fspath(path))[1].lower() not in OVERLAY_EXTS:
+        raise CorrlearnError(f"{os.fspath(path)}: overlay must be {', '.join(OVERLAY_EXTS)} (H.264 video)")
+
+
+class OverlayVideoWriter:
+    """Writes RGB frames as H.264 at ``fps`` atomically: the file appears only when :meth:`close` succeeds.
+
+    ``write(rgb, time)`` takes each frame's presentation time in seconds (default: index / fps), so a source
+    with a variable frame rate keeps its timing. Odd widths or heights are padded by one edge pixel (4:2:0
+    needs even sizes).
+    """
+
+    def __init__(self, path: str | os.PathLike, fps: float = 24.0):
+        check_overlay_path(path)
         self.path = os.fspath(path)
         self.fps = fps
         self._ctx = atomic_path(self.path)
         self._tmp = self._ctx.__enter__()
-        self._writer: cv2.VideoWriter | None = None
+        self._container = None
+        self._stream = None
+        self._count = 0
+        self._last_pts = -1
 
-    def write(self, rgb: np.ndarray) -> None:
-        if self._writer is None:
-            fourcc = cv2.VideoWriter_fourcc(*("MJPG" if self.path.lower().endswith(".avi") else "mp4v"))
-            self._writer = cv2.VideoWriter(str(self._tmp), fourcc, self.fps, (rgb.shape[1], rgb.shape[0]))
-            if not self._writer.isOpened():
-                self.abort()
-                raise CorrlearnError(f"{self.path}: OpenCV cannot write this video format (use .mp4 or .avi)")
-        self._writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    def _start(self, height: int, width: int) -> None:
+        import av
+
+        rate = Fraction(self.fps).limit_denominator(1001)
+        self._container = av.open(str(self._tmp), mode="w")
+        self._stream = self._container.add_stream(OVERLAY_CODEC, rate=rate)
+        self._stream.width, self._stream.height = width + width % 2, height + height % 2
+        self._stream.pix_fmt = "yuv420p"
+        # a fine time base carries variable frame timing; the stream rate stays the nominal fps
+        self._stream.codec_context.time_base = Fraction(1, 90000)
+
+    def write(self, rgb: np.ndarray, time: float | None = None) -> None:
+        import av
+
+        if self._container is None:
+            self._start(*rgb.shape[:2])
+        h, w = rgb.shape[:2]
+        if h % 2 or w % 2:
+            rgb = np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        t = self._count / self.fps if time is None else time
+        frame.pts = max(round(t * 90000), self._last_pts + 1)  # strictly increasing, as encoders require
+        frame.time_base = Fraction(1, 90000)
+        self._last_pts = frame.pts
+        self._count += 1
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
+        if self._container is not None:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+            self._container.close()
         self._ctx.__exit__(None, None, None)
 
     def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
+        if self._container is not None:
+            self._container.close()
         self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
 def write_overlay_video(
-    path: str | os.PathLike, frames: Iterable[np.ndarray], masks: Iterable[np.ndarray], palette=None, fps=12.0
+    path: str | os.PathLike, frames: Iterable[np.ndarray], masks: Iterable[np.ndarray], palette=None, fps=24.0
 ) -> None:
     """Blend each mask over its frame and write the video atomically."""
     writer = OverlayVideoWriter(path, fps)

@@ -25,6 +25,32 @@ def davis_root() -> Path:
     return root
 
 
+def _shared(name: str, probe: str) -> Path:
+    """``data_root() / name``, skipping the test (with the reason) when ``probe`` is not in it."""
+    root = data_root() / name
+    if not (root / probe).exists():
+        pytest.skip(f"real data not found: {root / probe} (set CORRLEARN_DATA to the folder holding {name})")
+    return root
+
+
+@pytest.fixture(scope="session")
+def otb_root() -> Path:
+    """The 8 real OTB-2015 sequences (Couple, Crossing, Diving, Football1, Jogging, MotorRolling, Skiing, Toy)."""
+    return _shared("otb2015", "Toy/groundtruth_rect.txt")
+
+
+@pytest.fixture(scope="session")
+def jhmdb_root() -> Path:
+    """One real JHMDB video in the official layout, plus the split-1 list files."""
+    return _shared("jhmdb", "Rename_Images")
+
+
+@pytest.fixture(scope="session")
+def davis2017_fragments() -> Path:
+    """Real DAVIS-2017 palette annotations (tennis: ids 1, 2 and 255 void; bear) and meta/davis.json."""
+    return _shared("davis2017-fragments", "meta/davis.json")
+
+
 @pytest.fixture(scope="session")
 def davis_train_root() -> Path:
     """The 30 DAVIS-2016 training sequences at 240p (unlabeled video for training tests); skipped when absent."""
@@ -34,3 +60,22 @@ def davis_train_root() -> Path:
             f"real data not found: {root} (set CORRLEARN_DATA to the folder holding davis2016-train-240p)"
         )
     return root
+
+
+@pytest.fixture
+def unwritable_dir(tmp_path) -> Path:
+    """A folder in which nothing can be created: read-only by mode, or (as root, who ignores modes) /sys."""
+    if os.geteuid() != 0:
+        d = tmp_path / "read-only"
+        d.mkdir()
+        d.chmod(0o555)
+        yield d
+        d.chmod(0o755)
+        return
+    d = Path("/sys")
+    try:  # sysfs refuses new files even to root
+        (d / "corrlearn-write-probe").touch()
+    except OSError:
+        yield d
+        return
+    pytest.skip("no unwritable location on this machine (running as root and /sys accepts files)")

@@ -15,6 +15,7 @@ PUBLIC = {
     "get_preset",
     "open_frames",
     "propagate_labels",
+    "propagate_video",
     "read_mask",
     "segment_video",
     "topk_affinity",
@@ -36,11 +37,12 @@ def test_public_names_are_exported_and_documented():
 def test_public_names_are_the_library_objects():
     from corrlearn import affinity, models
     from corrlearn.io import frames, masks
-    from corrlearn.propagate import engine, presets
+    from corrlearn.propagate import engine, presets, schedule
 
     assert corrlearn.create_encoder is models.create
     assert corrlearn.get_preset is presets.get_preset and corrlearn.Preset is presets.Preset
     assert corrlearn.segment_video is engine.segment_video
+    assert corrlearn.propagate_video is schedule.propagate_video
     assert corrlearn.open_frames is frames.open_frames
     assert corrlearn.read_mask is masks.read_mask and corrlearn.write_mask is masks.write_mask
     assert corrlearn.topk_affinity is affinity.topk_affinity

@@ -3,7 +3,8 @@
 
     python tools/convert_checkpoint.py IN.pth OUT.pth [--source auto|crw|stt|uvc|contrastcorr|moco] [--model resnet18]
 
-The key mappings are documented in corrlearn/models/convert.py. The result is checked by loading it into the
+The key mappings are documented in corrlearn/models/convert.py. The source network's convolution padding
+(CRW: reflect, others: zeros) is recorded in the output ("padding") and used whenever it is loaded. The result is checked by loading it into the
 named corrlearn model, and written atomically; load it with ``corrlearn propagate --weights OUT.pth``.
 Input checkpoints are read with ``weights_only=True``: pickled code in them is refused, not run.
 """
@@ -18,7 +19,7 @@ import torch
 from corrlearn import models
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.atomic import atomic_path
-from corrlearn.models.convert import SOURCES, convert_state_dict
+from corrlearn.models.convert import SOURCES, convert_state_dict, padding_of
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,14 +41,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"{args.src}: cannot be loaded safely ({str(exc).splitlines()[0]})"
             ) from None
         state, source = convert_state_dict(obj, args.source)
+        padding = padding_of(source)  # recorded so models.create rebuilds the source's padding
         with atomic_path(args.dst) as tmp:
-            torch.save({"model": state, "converted_from": source, "source_file": args.src}, tmp)
-            ignored = models.load_weights(models.create(args.model), tmp, model_name=args.model)
+            torch.save(
+                {"model": state, "converted_from": source, "source_file": args.src, "padding": padding}, tmp
+            )
+            ignored = models.load_weights(
+                models.create(args.model, padding=padding), tmp, model_name=args.model
+            )
     except CorrlearnError as exc:
         print(f"convert_checkpoint: error: {exc}", file=sys.stderr)
         return 2
     print(
-        f"{args.src} ({source}) -> {args.dst}: {len(state)} tensors"
+        f"{args.src} ({source}, {padding} padding) -> {args.dst}: {len(state)} tensors"
         + (f", {len(ignored)} unused by a layer3 trunk" if ignored else "")
     )
     return 0

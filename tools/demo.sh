@@ -8,5 +8,7 @@ cd "$(dirname "$0")/.."
 data="${CORRLEARN_DATA:-../shared/data}/davis2016-val"
 video="${1:-$data/JPEGImages/480p/car-shadow}"
 mask="${2:-$data/Annotations/480p/car-shadow/00000.png}"
-corrlearn propagate "$video" --mask "$mask" --out demo-out/masks --overlay demo-out/overlay.mp4
-echo "masks: demo-out/masks/  overlay: demo-out/overlay.mp4"
+# one folder per clip: a run folder resumes only the run it was made for
+out="demo-out/$(basename "${video%.*}")"
+corrlearn propagate "$video" --mask "$mask" --out "$out/masks" --overlay "$out/overlay.mp4"
+echo "masks: $out/masks/  overlay: $out/overlay.mp4"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import platform
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,8 @@ class JhmdbBench:
     list_file: Path | None = None
     backend: str = "auto"
     frame0: str | None = None
+    videos_only: list[str] | None = None
+    allow_missing_joints: bool = False
 
     def __post_init__(self) -> None:
         if self.model is None:
@@ -55,7 +58,8 @@ class JhmdbBench:
         self.root, self.run_dir = Path(self.root), Path(self.run_dir)
         self.kp = get_keypoint_preset(self.preset)
         self.videos = {
-            item_name(v.name): v for v in load_jhmdb(self.root, self.split, "test", self.list_file)
+            item_name(v.name): v
+            for v in load_jhmdb(self.root, self.split, "test", self.list_file, self.videos_only)
         }
         if not self.videos:
             raise CorrlearnError(f"{self.root}: split {self.split} lists no test videos")
@@ -73,6 +77,7 @@ class JhmdbBench:
             "benchmark": "jhmdb",
             "split": self.split,
             "list_file": str(self.list_file) if self.list_file else None,
+            "videos": sorted(v.name for v in self.videos.values()) if self.videos_only else None,
             "preset": self.kp.to_dict(),
             "model": self.model,
             "weights_sha256": weights_sha256(self.model, self.weights),
@@ -153,13 +158,19 @@ class JhmdbBench:
         skip = self.kp.skip_first_frame if frame0 is None else frame0 == "skip"
         files = {self.videos[it].name: self.run_dir / RESULTS / it / PRED_FILE for it in items}
         result = evaluate_files(
-            {v.name: v for v in self.videos.values()}, files, skip, self.run_dir, self.kp.name
+            {v.name: v for v in self.videos.values()},
+            files,
+            skip,
+            self.run_dir,
+            self.kp.name,
+            allow_missing_joints=self.allow_missing_joints,
         )
         records = {it: runner.record(it) for it in items}
         report = {
             "config": runner.config,
             "frame0": "skip" if skip else "keep",
             "global": result["global"],
+            "unpredicted_joints": result["unpredicted_joints"],
             "videos": records,
             "propagate_wall_s": sum(r.get("wall_s", 0.0) for r in records.values()),
             "peak_rss_mib": max([r.get("peak_rss_mib", 0.0) for r in records.values()] + [peak_rss_mib()]),
@@ -185,19 +196,60 @@ def _flat(pck: dict) -> dict:
     return {k: v for k, v in pck.items() if k.startswith("PCK@")}
 
 
+class JhmdbLengthWarning(UserWarning):
+    """A prediction with more frames than the ground truth (the common frames are scored, as the peers do)."""
+
+
+class UnpredictedJointWarning(UserWarning):
+    """A joint never predicted in a video, scored anyway because the caller allowed it."""
+
+
 def read_prediction(path: Path, shape: tuple[int, ...]) -> np.ndarray:
-    """A (2, J, T) prediction file; its shape must match the ground truth's."""
+    """A (2, J, T) prediction file matching the ground truth's shape; extra frames beyond the ground truth's
+    T are dropped with a warning (CRW / UVC / STT score the common frames); fewer frames are an error."""
     if not path.is_file():
         raise CorrlearnError(f"{path}: prediction file not found")
     try:
         pred = np.load(path, allow_pickle=False)
     except Exception as exc:
         raise CorrlearnError(f"{path}: not a .npy array ({exc.__class__.__name__})") from None
+    if pred.ndim == 3 and pred.shape[:2] == shape[:2] and pred.shape[2] > shape[2]:
+        warnings.warn(
+            f"{path}: {pred.shape[2]} predicted frames for {shape[2]} annotated; scoring the first {shape[2]}",
+            JhmdbLengthWarning,
+            stacklevel=2,
+        )
+        pred = pred[:, :, : shape[2]]
     if pred.shape != shape:
         raise CorrlearnError(
             f"{path}: shape {pred.shape}, expected {shape} (2 x joints x frames, like pos_img)"
         )
     return pred.astype(np.float64)
+
+
+def check_predicted_joints(dist: np.ndarray, video: str, path: Path, allow: bool) -> list[str]:
+    """Names of the joints never predicted in a video's scored frames (``dist`` all NaN); an error naming
+    the first one unless ``allow`` (then a warning). PCK pools only predicted joints, so such a joint would
+    silently vanish from the score (CRW / UVC / STT stop with ZeroDivisionError instead)."""
+    from corrlearn.datasets.jhmdb import JOINT_NAMES
+
+    scored = ~np.isnan(dist)
+    if not scored.any():
+        return []  # no scored frame at all (a one-frame video with frame 0 skipped): nothing is lost
+    lost = [JOINT_NAMES[j] if j < len(JOINT_NAMES) else str(j) for j in np.flatnonzero(~scored.any(1))]
+    if lost and not allow:
+        raise CorrlearnError(
+            f"{path}: joint '{lost[0]}' is never predicted (x < 0 in every scored frame) in video {video}"
+            + (f" (and {', '.join(lost[1:])})" if lost[1:] else "")
+            + "; PCK would leave it out. Use --allow-missing-joints to score without it"
+        )
+    if lost:
+        warnings.warn(
+            f"{video}: joint(s) {', '.join(lost)} never predicted; left out of this video's PCK",
+            UnpredictedJointWarning,
+            stacklevel=2,
+        )
+    return lost
 
 
 def evaluate_files(
@@ -207,24 +259,32 @@ def evaluate_files(
     out_dir: Path,
     label: str,
     visible_rule: str = "x>=0",
+    allow_missing_joints: bool = False,
 ) -> dict:
-    """PCK over prediction files {video name: path}; writes per-video.csv and pck.png into ``out_dir``."""
+    """PCK over prediction files {video name: path}; writes per-video.csv and pck.png into ``out_dir``.
+
+    A joint never predicted in a video is an error (see :func:`check_predicted_joints`) unless
+    ``allow_missing_joints``; those joints are listed in the result's ``unpredicted_joints``."""
     from corrlearn.io.atomic import write_text_atomic
     from corrlearn.metrics.pck import PckAccumulator, pck_from_distances
     from corrlearn.plots import pck_plot
 
     acc = PckAccumulator(num_joints=15, skip_first=skip_first, visible_rule=visible_rule)
     rows = ["video,frames," + ",".join(f"PCK@{a:g}" for a in ALPHAS)]
+    unpredicted: dict[str, list[str]] = {}
     for name in sorted(files):
         gt = videos[name].joints
         d = acc.add(read_prediction(files[name], gt.shape), gt)
+        lost = check_predicted_joints(d, name, files[name], allow_missing_joints)
+        if lost:
+            unpredicted[name] = lost
         per = pck_from_distances([row[~np.isnan(row)] for row in d])
         rows.append(f"{name},{gt.shape[2]}," + ",".join(f"{per[f'PCK@{a:g}']:.3f}" for a in ALPHAS))
     glob = acc.result()
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     write_text_atomic(Path(out_dir) / CSV, "\n".join(rows) + "\n")
     pck_plot(Path(out_dir) / "pck.png", {label: glob}, ALPHAS)
-    return {"global": glob, "csv": str(Path(out_dir) / CSV)}
+    return {"global": glob, "csv": str(Path(out_dir) / CSV), "unpredicted_joints": unpredicted}
 
 
 def summary_table(glob: dict) -> str:

@@ -1,4 +1,5 @@
-"""Command-line options every ``corrlearn bench`` runner shares: the encoder, the run directory, sharding."""
+"""Command-line options the ``corrlearn bench`` runners share (the encoder, the run directory, sharding), and
+the OTB scoring convention that ``bench otb`` and ``eval otb`` share."""
 
 from __future__ import annotations
 
@@ -34,3 +35,28 @@ def report_shard(out: dict, unit: str) -> bool:
     if not out["complete"]:
         print(f"{len(out['missing'])} {unit}(s) left in other shards; score later with --merge")
     return bool(out["complete"])
+
+
+PROTOCOL_HELP = """
+OTB scoring convention (--protocol; all use IoU > t for t = 0..1 step 0.05 and centre error <= t px):
+  otb     the OTB toolkit (default): frame 1 scored as the ground truth; a GT row with any of x, y, w, h <= 0
+          is invalid (IoU a miss, centre error a hit); centre error rounded to 4 decimals (Python port); a
+          predicted box with w or h <= 0 is replaced by the previous one (MATLAB toolkit); result files longer
+          or shorter than the GT are scored on the common frames with a warning. No normalized precision.
+  got10k  got10k's ExperimentOTB: frame 1 scored as the ground truth; no invalid-GT rule (a zero-size or NaN
+          GT box fails); common frames with a warning; normalized precision as its LaSOT experiment (error /
+          max(1, GT size), mean of the curve over 0..0.5).
+  pysot   pysot's OPEBenchmark: the tracker's own frame-1 box is scored; IoU invalid when GT w or h <= 0,
+          precision invalid when the GT centre x or y <= 0; lengths must match (error otherwise);
+          normalized precision at 0.20.
+See corrlearn/metrics/otb.py for the full table."""
+
+
+def add_protocol_option(parser: argparse.ArgumentParser) -> None:
+    """--protocol otb|got10k|pysot (OTB scoring convention; default otb)."""
+    parser.add_argument(
+        "--protocol",
+        default="otb",
+        choices=["otb", "got10k", "pysot"],
+        help="whose OTB scoring convention to follow (default: otb, the OTB toolkit); see above",
+    )

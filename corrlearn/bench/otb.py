@@ -16,8 +16,11 @@ import numpy as np
 
 from corrlearn.bench.runner import RESULTS, Runner, peak_rss_mib
 from corrlearn.errors import CorrlearnError
+from corrlearn.metrics.otb import PROTOCOL_LABELS
 
 TRACKERS = ("dcf", "boxprop")
+#: Targets in full OTB-2015 (TB-100).
+OTB2015_SEQUENCES = 100
 RUN_JSON = "run.json"
 CSV = "per-sequence.csv"
 
@@ -38,6 +41,8 @@ class OtbBench:
     sequences: list[str] | None = None
     dcf: dict = field(default_factory=dict)
     backend: str = "auto"
+    protocol: str = "otb"
+    label: str | None = None
 
     def __post_init__(self) -> None:
         if self.model is None:
@@ -49,6 +54,7 @@ class OtbBench:
         self.root, self.run_dir = Path(self.root), Path(self.run_dir)
         if self.tracker not in TRACKERS:
             raise CorrlearnError(f"unknown tracker {self.tracker!r}; known: {', '.join(TRACKERS)}")
+        _protocol(self.protocol)
         self.names = list(self.sequences) if self.sequences else list_sequences(self.root)
         self._encoder = None
 
@@ -122,7 +128,8 @@ class OtbBench:
         boxes = track(_Frames(seq.frames), seq.boxes[0], self.make_tracker(), progress, desc=name)
         secs = time.perf_counter() - t0
         write_rects(out / f"{name}.txt", boxes)
-        s = sequence_scores(seq.boxes, boxes)
+        # the progress record uses the run's protocol; ``merge`` re-scores every sequence anyway
+        s = sequence_scores(seq.boxes, boxes, self.protocol, str(out / f"{name}.txt"))
         keep = ("frames", "invalid_gt", "auc", "precision@20", "success@0.5", "mean_iou")
         return {"sequence": name, "fps": len(boxes) / secs, **{k: s[k] for k in keep}}
 
@@ -150,10 +157,14 @@ class OtbBench:
                 f"{self.run_dir}: {len(missing)} sequence(s) not finished yet: {', '.join(missing[:5])}"
             )
         files = {n: self.run_dir / RESULTS / n / f"{n}.txt" for n in self.names}
-        result = evaluate_files(self.root, {self.tracker: files}, self.run_dir)
+        result = evaluate_files(self.root, {self.tracker: files}, self.run_dir, self.protocol, self.label)
         records = {n: runner.record(n) for n in self.names}
         report = {
             "config": runner.config,
+            "protocol": self.protocol,
+            "protocol_label": PROTOCOL_LABELS[self.protocol],
+            "dataset_label": result["dataset_label"],
+            "per_sequence_scores": result["per_sequence"][self.tracker],
             "global": result["global"][self.tracker],
             "sequences": records,
             "track_wall_s": sum(r.get("wall_s", 0.0) for r in records.values()),
@@ -182,40 +193,83 @@ class _Frames:
             yield cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
+def _protocol(protocol: str) -> str:
+    from corrlearn.metrics.otb import check_protocol
+
+    try:
+        return check_protocol(protocol)
+    except ValueError as exc:
+        raise CorrlearnError(str(exc)) from None
+
+
+def dataset_label(root: Path, n_sequences: int) -> str:
+    """ "OTB-2015" for all 100 sequences, else "OTB-2015 subset (k of 100)" -- a subset is never
+    reported as the benchmark. (OTB-2015 counts Jogging and Skating2 twice: 100 targets.)"""
+    return "OTB-2015" if n_sequences >= OTB2015_SEQUENCES else f"OTB-2015 subset ({n_sequences} of 100)"
+
+
 def evaluate_files(
-    root: Path, methods: dict[str, dict[str, Path]], out_dir: Path, invalid_precision: str = "hit"
+    root: Path,
+    methods: dict[str, dict[str, Path]],
+    out_dir: Path,
+    protocol: str = "otb",
+    label: str | None = None,
 ) -> dict:
-    """Score {method: {sequence: result file}}; write per-sequence.csv (all methods), success/precision PNGs."""
+    """Score {method: {sequence: result file}} in ``protocol``'s convention; write per-sequence.csv (all
+    methods) and success/precision PNGs titled with the dataset label and the protocol."""
     from corrlearn.datasets.otb import load_sequence, read_rects
     from corrlearn.io.atomic import write_text_atomic
     from corrlearn.metrics.otb import dataset_scores, sequence_scores
     from corrlearn.plots import otb_plots
 
-    rows = ["method,sequence,frames,invalid_gt,auc,precision@20,success@0.5"]
-    glob = {}
+    _protocol(protocol)
+    rows = ["protocol,method,sequence,frames,invalid_gt,auc,precision@20,success@0.5,norm_precision"]
+    glob, per_all = {}, {}
     for method, files in methods.items():
-        per = {}
+        per = per_all[method] = {}
         for name in sorted(files):
             gt = load_sequence(root, name).boxes
             pred = read_rects(files[name])
-            if len(pred) != len(gt):
-                raise CorrlearnError(f"{files[name]}: {len(pred)} boxes for {len(gt)} frames of {name}")
-            s = per[name] = sequence_scores(gt, pred, invalid_precision)
+            try:
+                s = per[name] = sequence_scores(gt, pred, protocol, str(files[name]))
+            except ValueError as exc:
+                raise CorrlearnError(str(exc)) from None
+            norm = "" if s["norm_precision"] is None else f"{s['norm_precision']:.4f}"
             rows.append(
-                f"{method},{name},{s['frames']},{s['invalid_gt']},{s['auc']:.4f},{s['precision@20']:.4f},{s['success@0.5']:.4f}"
+                f"{protocol},{method},{name},{s['frames']},{s['invalid_gt']},{s['auc']:.4f},"
+                f"{s['precision@20']:.4f},{s['success@0.5']:.4f},{norm}"
             )
         glob[method] = dataset_scores(per)
+    n = len({name for files in methods.values() for name in files})
+    label = label or dataset_label(root, n)
+    for g in glob.values():
+        g["dataset"] = label
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out_dir / CSV, "\n".join(rows) + "\n")
-    plots = otb_plots(out_dir, glob)
-    return {"global": glob, "csv": str(out_dir / CSV), "plots": plots}
+    plots = otb_plots(out_dir, glob, f"{label}, {PROTOCOL_LABELS[protocol]}")
+    return {
+        "global": glob,
+        "per_sequence": {m: {k: _summary(v) for k, v in p.items()} for m, p in per_all.items()},
+        "protocol": protocol,
+        "dataset_label": label,
+        "csv": str(out_dir / CSV),
+        "plots": plots,
+    }
+
+
+def _summary(scores: dict) -> dict:
+    """A sequence's numbers without its curves."""
+    return {k: v for k, v in scores.items() if not k.endswith("_curve")}
 
 
 def summary_table(glob: dict[str, dict]) -> str:
-    lines = [f"{'method':<16} {'seqs':>5} {'AUC':>7} {'P@20':>7} {'SR@0.5':>7}"]
+    """Plain-text table of dataset scores, one line per method (NP = the protocol's normalized precision)."""
+    lines = [f"{'method':<16} {'seqs':>5} {'AUC':>7} {'P@20':>7} {'SR@0.5':>7} {'NP':>7}  protocol"]
     for m, g in glob.items():
+        norm = "-" if g.get("norm_precision") is None else f"{g['norm_precision']:.3f}"
         lines.append(
             f"{m:<16} {g['sequences']:>5} {g['auc']:>7.3f} {g['precision@20']:>7.3f} {g['success@0.5']:>7.3f}"
+            f" {norm:>7}  {g.get('protocol', 'otb')}"
         )
     return "\n".join(lines)

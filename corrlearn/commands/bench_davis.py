@@ -19,6 +19,10 @@ Resumable: a killed run restarted with the same arguments skips finished sequenc
 files; a different configuration (preset, model, weights, device, versions) is refused. --shard i/n runs
 sequences i, i+n, ...; torchrun's RANK/WORLD_SIZE split further. The shard that finishes last evaluates; or
 run with --merge afterwards.
+
+Examples:
+  corrlearn bench davis --root DAVIS --out runs/crw
+  corrlearn bench davis --root DAVIS --out runs/stt --preset stt --weights stt.pth --shard 0/4
 """
 
 

@@ -13,7 +13,18 @@ HELP = "propagate first-frame joints over JHMDB split-1 test videos and score PC
 DESCRIPTION = """\
 Reads the official JHMDB layout under --root: Rename_Images/<class>/<video>/*.png, joint_positions/<class>/
 <video>/joint_positions.mat and splits/<class>_test_split<k>.txt (the literature uses split 1, test
-videos: 268), or a CRW-style --list-file of "<frames folder> <joint_positions.mat>" lines.
+videos: 268). --list-file reads the list files CRW / UVC / STT distribute as they are (UVC_testlist_split1.txt
+with the authors' absolute paths, SpaThenTemp_val_list.txt; <class>/<video> is taken from each path and
+looked up under --root), so the standard 268-video evaluation is:
+  corrlearn bench jhmdb --root JHMDB --list-file JHMDB/splits/UVC_testlist_split1.txt --out runs/pose
+A plain list of "<frames folder> <joint_positions.mat>" pairs relative to --root works too; --videos
+<class>/<video> ... runs only the named videos.
+
+A joint that is never predicted in a video (x < 0 in every scored frame: the propagated map lost all its
+mass) stops the scoring with an error naming the joint and the video -- PCK only counts predicted joints,
+so it would otherwise vanish from the score (CRW / UVC / STT divide by zero there). --allow-missing-joints
+scores without it, with a warning, and lists such joints in run.json. Prediction files with more frames than
+the annotation are scored on the common frames with a warning (as the peers do).
 
 Presets: crw (320x320 RGB, Gaussians of sigma 0.5 cells on the 40x40 grid plus background, top-3 decoding,
 context 7, top-10, temperature 0.05, disc radius 12 not on the first frame; PCK without frame 0) and stt
@@ -25,6 +36,10 @@ OUT/run.json (PCK@0.1..0.5 overall and per joint, timings, config) and OUT/pck.p
 
 Without JHMDB at hand, --from-davis DAVIS_ROOT first writes a pseudo-JHMDB into --root: real DAVIS frames
 under a known synthetic translation with 15 points on the object.
+
+Examples:
+  corrlearn bench jhmdb --root JHMDB --out runs/pose
+  corrlearn bench jhmdb --root runs/pseudo-jhmdb --from-davis DAVIS --out runs/pose-davis --preset stt
 """
 
 
@@ -35,6 +50,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", type=int, default=1, choices=[1, 2, 3], help="official split")
     parser.add_argument(
         "--list-file", type=Path, default=None, help="CRW-style list instead of the split files"
+    )
+    parser.add_argument("--videos", nargs="+", default=None, help="only these <class>/<video> (no split)")
+    parser.add_argument(
+        "--allow-missing-joints",
+        action="store_true",
+        help="score a video whose joint is never predicted without that joint (warning) instead of stopping",
     )
     parser.add_argument(
         "--frame0", default=None, choices=["skip", "keep"], help="PCK frame-0 rule (default: preset's)"
@@ -57,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise CorrlearnError(f"--device {args.device}: CUDA is not available in this torch build")
     if args.from_davis is not None:
+        from corrlearn.io.writable import check_output_dir
+
+        check_output_dir(args.root, "--root (written by --from-davis)")
         from corrlearn.datasets.davis_keypoints import davis_as_jhmdb
 
         davis_as_jhmdb(args.from_davis, args.root, sequences=args.davis_sequences, num_frames=args.frames)
@@ -74,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
         list_file=args.list_file,
         backend=args.backend,
         frame0=args.frame0,
+        videos_only=args.videos,
+        allow_missing_joints=args.allow_missing_joints,
     )
     if args.merge:
         out = bench.merge()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corrlearn.bench.options import add_common_options, report_shard
+from corrlearn.bench.options import PROTOCOL_HELP, add_common_options, add_protocol_option, report_shard
 
 GROUP = "bench"
 NAME = "otb"
 HELP = "track every OTB sequence from its first box and score success AUC / precision (resumable, shardable)"
-DESCRIPTION = """\
+DESCRIPTION = (
+    """\
 Runs a tracker on frozen stride-8 features over every sequence of an OTB-2015 root (ROOT/<Seq>/img/*.jpg,
 ROOT/<Seq>/groundtruth_rect.txt; Jogging and Skating2 count as two sequences each; the toolkit's frame
 ranges of David, Football1, Freeman3, Freeman4, Diving, ... are applied) or of --sequences.
@@ -22,10 +23,19 @@ lambda 1e-4, sigma factor 0.1, interp 0.01, 3 scales of step 1.0275, penalty 0.9
 Writes OUT/results/<Seq>/<Seq>.txt (x,y,w,h per frame, 1-indexed, the toolkit's result format),
 OUT/per-sequence.csv, OUT/run.json (global AUC, precision@20, curves, timings, config) and
 OUT/success.png / OUT/precision.png. Resumable and shardable (--shard i/n) like `corrlearn bench davis`.
-
+The scoring convention (--protocol) is not part of the run's configuration: `--merge --protocol X` re-scores
+a finished run in another toolkit's convention without tracking again (run.json records the last one).
+"""
+    + PROTOCOL_HELP
+    + """
 Without OTB at hand, --from-davis DAVIS_ROOT first writes the DAVIS sequences into --root as pseudo-OTB
 sequences (frames linked, boxes from the masks), a real-video test of the same pipeline.
+
+Examples:
+  corrlearn bench otb --root OTB2015 --out runs/otb
+  corrlearn bench otb --root OTB2015 --out runs/otb-boxprop --tracker boxprop --preset crw
 """
+)
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +47,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--dcf", nargs="*", default=[], metavar="KEY=VALUE", help="DCF overrides, e.g. crop_size=256"
     )
     parser.add_argument("--sequences", nargs="+", default=None, help="only these sequences")
+    add_protocol_option(parser)
     parser.add_argument("--merge", action="store_true", help="only score a run whose sequences are all done")
     parser.add_argument(
         "--from-davis", type=Path, default=None, help="first write DAVIS sequences into --root"
@@ -72,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise CorrlearnError(f"--device {args.device}: CUDA is not available in this torch build")
     if args.from_davis is not None:
+        from corrlearn.io.writable import check_output_dir
+
+        check_output_dir(args.root, "--root (written by --from-davis)")
         from corrlearn.datasets.davis_boxes import davis_as_otb
 
         seqs = args.sequences or sorted(p.name for p in (args.from_davis / "JPEGImages" / "480p").iterdir())
@@ -91,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
         sequences=args.sequences,
         dcf=parse_overrides(args.dcf),
         backend=args.backend,
+        protocol=args.protocol,
     )
     if args.merge:
         out = bench.merge()

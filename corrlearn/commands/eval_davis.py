@@ -14,8 +14,17 @@ DESCRIPTION = """\
 Score one folder of PNGs per sequence (RESULTS/<sequence>/<frame>.png, frames named like the ground truth)
 with the semi-supervised DAVIS protocol: first and last frame dropped, means over objects.
 
+--year 2017 reads DAVIS-2017 results: palette (or grayscale id) PNGs with object ids 1..N, scored per object
+against ImageSets/2017/val.txt (an object absent from the results is scored as an empty mask, as the official
+script pads it with zeros). --year 2016 reads results the way the DAVIS-2016 toolkit does: one object,
+result > 0 for 0/1 or 0/255 PNGs, result > max/2 for any other two-level grayscale (e.g. 0/128).
+
 Numbers match davisvideochallenge/davis2017-evaluation. Results are recomputed on every call (no cache), and
 written atomically to OUT (default: RESULTS): per-sequence.csv, global.csv, global.json.
+
+Examples:
+  corrlearn eval davis --root DAVIS --results runs/crw/results
+  corrlearn eval davis --root DAVIS2017 --year 2017 --results my_method/ --out runs/my_method-eval
 """
 
 
@@ -45,10 +54,13 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from corrlearn.io.writable import check_output_dir
     from corrlearn.metrics.davis import evaluate, format_table
 
     if not args.root.is_dir():
         raise CorrlearnError(f"{args.root}: DAVIS root not found")
+    if args.out is None:  # results are written beside the PNGs: check before scoring
+        check_output_dir(args.results, "--results (where the scores go without --out)")
     result = evaluate(
         args.root, args.results, args.year, args.sequences, void=args.void, progress=not args.quiet
     )

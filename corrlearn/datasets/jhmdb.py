@@ -6,8 +6,10 @@ Layout of the official download (http://jhmdb.is.tue.mpg.de)::
     ROOT/joint_positions/<class>/<video>/joint_positions.mat   pos_img: 2 x 15 x T, 1-indexed (MATLAB)
     ROOT/splits/<class>_test_split<k>.txt                  "<video>.avi 1|2" per line (1 = train, 2 = test)
 
-The literature's keypoint benchmark is split 1, test subset: 268 videos over the 21 classes. A CRW-style list
-file (one "<frames folder> <joint_positions.mat>" pair per line) is also accepted.
+The literature's keypoint benchmark is split 1, test subset: 268 videos over the 21 classes. The list files
+CRW / UVC / STT distribute for it (``UVC_testlist_split1.txt`` with the authors' absolute paths,
+``SpaThenTemp_val_list.txt`` with relative ones) are read as they are: ``<class>/<video>`` is taken from each
+path and looked up under ROOT. A plain list of "<frames folder> <joint_positions.mat>" pairs is accepted too.
 """
 
 from __future__ import annotations
@@ -118,7 +120,11 @@ def split_videos(splits_dir: str | os.PathLike, split: int = 1, subset: str = "t
         raise CorrlearnError(f"subset must be 'train' or 'test', got {subset!r}")
     files = sorted(splits_dir.glob(f"*_test_split{split}.txt"))
     if not files:
-        raise CorrlearnError(f"{splits_dir}: no '*_test_split{split}.txt' files (the JHMDB 'splits' folder)")
+        lists = sorted(p.name for p in splits_dir.glob("*.txt"))
+        hint = f"; pass one of {', '.join(lists)} with --list-file" if lists else ""
+        raise CorrlearnError(
+            f"{splits_dir}: no '*_test_split{split}.txt' files (the JHMDB 'splits' folder){hint}"
+        )
     want = 2 if subset == "test" else 1
     names = []
     for f in files:
@@ -127,39 +133,88 @@ def split_videos(splits_dir: str | os.PathLike, split: int = 1, subset: str = "t
     return names
 
 
-def read_list_file(path: str | os.PathLike, root: str | os.PathLike | None = None) -> list[JhmdbVideo]:
-    """A CRW-style list: "<frames folder> <joint_positions.mat>" per line (relative paths against ``root``)."""
+def _video_of(token: str) -> str | None:
+    """ "<class>/<video>" from a path holding ``Rename_Images/<class>/<video>`` or
+    ``joint_positions/<class>/<video>[/joint_positions.mat]`` (any prefix: the authors' absolute paths)."""
+    parts = Path(token).parts
+    for key in ("Rename_Images", "joint_positions"):
+        if key in parts:
+            i = len(parts) - 1 - parts[::-1].index(key)
+            if len(parts) >= i + 3:
+                return f"{parts[i + 1]}/{parts[i + 2]}"
+    return None
+
+
+def read_list_entries(path: str | os.PathLike, root: str | os.PathLike | None = None) -> list[tuple]:
+    """Entries ``(name, frames folder, joint_positions.mat)`` of a list file, in file order.
+
+    Two forms are read. The lists distributed with CRW / UVC / STT (``UVC_testlist_split1.txt``,
+    ``SpaThenTemp_val_list.txt``) hold the authors' own absolute or relative paths, ``.mat`` first; only
+    ``<class>/<video>`` is taken from them and the files are looked up under ``root`` in the official layout.
+    Otherwise each line is ``<frames folder> <joint_positions.mat>`` (either order) relative to ``root``.
+    """
     path = Path(path)
     if not path.is_file():
         raise CorrlearnError(f"{path}: list file not found")
     base = Path(root) if root is not None else path.parent
-    videos = []
+    out = []
     for n, line in enumerate(path.read_text().splitlines(), 1):
         parts = line.split()
         if not parts:
             continue
         if len(parts) != 2:
-            raise CorrlearnError(f"{path}:{n}: expected '<frames folder> <joint_positions.mat>'")
-        frames_dir, mat = base / parts[0], base / parts[1]
-        videos.append(make_video(f"{frames_dir.parent.name}/{frames_dir.name}", frames_dir, mat))
-    return videos
+            raise CorrlearnError(f"{path}:{n}: expected two paths (frames folder, joint_positions.mat)")
+        mat, frames = sorted(parts, key=lambda p: not p.endswith(".mat"))
+        if not mat.endswith(".mat"):
+            raise CorrlearnError(f"{path}:{n}: no '.mat' file among {parts}")
+        names = {_video_of(mat), _video_of(frames)}
+        if None not in names:
+            if len(names) != 1:
+                raise CorrlearnError(f"{path}:{n}: frames and joints name different videos: {sorted(names)}")
+            name = names.pop()
+            out.append(
+                (name, base / "Rename_Images" / name, base / "joint_positions" / name / "joint_positions.mat")
+            )
+        else:
+            frames_dir = base / frames
+            out.append((f"{frames_dir.parent.name}/{frames_dir.name}", frames_dir, base / mat))
+    if not out:
+        raise CorrlearnError(f"{path}: lists no videos")
+    return out
+
+
+def read_list_file(path: str | os.PathLike, root: str | os.PathLike | None = None) -> list[JhmdbVideo]:
+    """The videos of a list file (see :func:`read_list_entries`), loaded."""
+    return [make_video(name, frames, mat) for name, frames, mat in read_list_entries(path, root)]
 
 
 def load_jhmdb(
-    root: str | os.PathLike, split: int = 1, subset: str = "test", list_file: str | os.PathLike | None = None
+    root: str | os.PathLike,
+    split: int = 1,
+    subset: str = "test",
+    list_file: str | os.PathLike | None = None,
+    videos: list[str] | None = None,
 ) -> list[JhmdbVideo]:
-    """The videos of one split of a JHMDB root (or of ``list_file``), sorted by name."""
+    """The videos of one split of a JHMDB root (or of ``list_file``, or the named ``videos``
+    "<class>/<video>"), sorted by name."""
     root = Path(root)
     if list_file is not None:
-        return read_list_file(list_file, root)
-    for sub in ("Rename_Images", "joint_positions", "splits"):
+        return sorted(read_list_file(list_file, root), key=lambda v: v.name)
+    for sub in ("Rename_Images", "joint_positions") + (() if videos else ("splits",)):
         if not (root / sub).is_dir():
             raise CorrlearnError(f"{root}: missing '{sub}' folder; expected the official JHMDB layout")
-    videos = []
-    for name in sorted(split_videos(root / "splits", split, subset)):
-        videos.append(
+    if videos:
+        bad = [v for v in videos if v.count("/") != 1]
+        if bad:
+            raise CorrlearnError(f"video names must be '<class>/<video>', got {bad[0]!r}")
+        names = list(videos)
+    else:
+        names = split_videos(root / "splits", split, subset)
+    out = []
+    for name in sorted(names):
+        out.append(
             make_video(
                 name, root / "Rename_Images" / name, root / "joint_positions" / name / "joint_positions.mat"
             )
         )
-    return videos
+    return out

@@ -84,7 +84,8 @@ def read_mask(path: str | os.PathLike) -> LabelMask:
             return LabelMask((arr > 0).astype(np.uint8), binary=True)
         if values.max() > MAX_OBJECTS:
             raise CorrlearnError(
-                f"{path}: grayscale mask with values {values.tolist()[:6]}; expected 0/255 or object ids 0..{MAX_OBJECTS}"
+                f"{path}: largest object id is {int(values.max())}, above the limit of {MAX_OBJECTS} "
+                f"({len(values)} distinct values); expected 0/255 or object ids 0..{MAX_OBJECTS}"
             )
         return LabelMask(arr.astype(np.uint8), palette=list(DAVIS_PALETTE))
     if mode in ("RGB", "RGBA"):
@@ -101,7 +102,11 @@ def _from_colours(rgb: np.ndarray, path: str) -> LabelMask:
     ids = np.zeros(code.shape, np.uint8)
     for c in np.unique(code):
         if int(c) not in lookup:
-            colour = ((c >> 16) & 255, (c >> 8) & 255, c & 255)
+            colour = (
+                int(c >> 16) & 255,
+                int(c >> 8) & 255,
+                int(c) & 255,
+            )  # plain ints print as (10, 200, 30)
             raise CorrlearnError(
                 f"{path}: colour {colour} is not in the DAVIS palette; save the mask as a palette PNG"
             )

@@ -9,9 +9,12 @@ differences from the official script:
   official numbers void pixels count as background for both J and F (nothing is excluded). ``void="background"``
   (the default) reproduces that; ``void="exclude"`` drops void pixels from J and blanks them before the
   boundary maps of F, which is what the official ``db_eval_iou`` / ``f_measure`` do when handed a void mask.
-* A result whose largest id is *below* the number of ground-truth objects (an object lost in every evaluated
-  frame) aborts the official script; here the missing object is scored as an empty mask. An id *above* the
-  number of objects is an error in both.
+* A result in which an object id never appears (an object lost in every evaluated frame): the official
+  script pads the missing object with an all-zero mask and scores it (J 0 where the object is visible), and so
+  does this module -- the numbers agree. An id *above* the number of objects is an error in both.
+* ``year="2016"``: results are read the way the DAVIS-2016 toolkit reads them -- one object, ``result > 0``
+  for {0, 1} / {0, 255} masks and ``result > max / 2`` for any other single-channel result (e.g. 0/128
+  grayscale), so no "object id 128" error. ``year="2017"`` reads palette / id PNGs (ids 1..N).
 * Decay bin indices are computed in int64; the official code casts them to uint8, which wraps around (and
   empties or scrambles the bins) for sequences of more than 255 evaluated frames. Up to 255 the two agree;
   the longest DAVIS sequence has 104 frames.
@@ -364,6 +367,26 @@ def _read_ids(path: Path) -> np.ndarray:
     return read_mask(path).ids
 
 
+def read_result_2016(path: Path) -> np.ndarray:
+    """A single-object result read as the DAVIS-2016 toolkit does: uint8 0/1. Values {0, 1} or {0, 255} are
+    taken as they are (> 0); any other single-channel image is thresholded at half its maximum."""
+    from PIL import Image
+
+    from corrlearn.io.masks import read_mask
+
+    try:
+        with Image.open(path) as img:
+            arr = np.array(img)
+    except Exception as exc:
+        raise CorrlearnError(f"{path}: not a readable image ({type(exc).__name__})") from None
+    if arr.ndim == 3:  # an RGB rendering: map colours back through the palette first
+        return (read_mask(path).ids > 0).astype(np.uint8)
+    values = set(np.unique(arr).tolist())
+    if values <= {0, 1} or values <= {0, 255}:
+        return (arr > 0).astype(np.uint8)
+    return (arr > arr.max() / 2).astype(np.uint8)
+
+
 def evaluate_sequence_files(
     root: str | os.PathLike,
     results_dir: str | os.PathLike,
@@ -371,10 +394,11 @@ def evaluate_sequence_files(
     void: str = "background",
     bound_th: float = BOUND_TH,
     resolution: str = "480p",
+    year: str = "2017",
 ) -> list[ObjectRecord]:
     """Score ``results_dir/<sequence>/<frame>.png`` against the DAVIS ground truth, one frame at a time.
 
-    Errors (missing or unreadable result, wrong size, id above the object count) are
+    ``year="2016"`` reads results as the DAVIS-2016 toolkit (:func:`read_result_2016`). Errors (missing or unreadable result, wrong size, id above the object count) are
     :class:`CorrlearnError` naming the result file.
     """
     names = gt_frame_names(root, sequence, resolution)
@@ -389,7 +413,7 @@ def evaluate_sequence_files(
             raise CorrlearnError(
                 f"{res_path}: result frame missing (every frame but the first and last is scored)"
             )
-        res = _read_ids(res_path)
+        res = read_result_2016(res_path) if str(year) == "2016" else _read_ids(res_path)
         if res.shape != gt.shape:
             raise CorrlearnError(
                 f"{res_path}: result is {res.shape[1]}x{res.shape[0]} but the annotation is {gt.shape[1]}x{gt.shape[0]}"
@@ -476,7 +500,7 @@ def evaluate(
         raise CorrlearnError(f"{results_dir}: results folder not found")
     records: list[ObjectRecord] = []
     for seq in tqdm(seqs, desc="evaluating", unit="seq", disable=not progress):
-        records += evaluate_sequence_files(root, results_dir, seq, void, bound_th)
+        records += evaluate_sequence_files(root, results_dir, seq, void, bound_th, year=year)
     if not records:
         raise CorrlearnError(f"{root}: the selected sequences hold no annotated objects")
     return DavisEvaluation(records, global_metrics(records), year, seqs, void)

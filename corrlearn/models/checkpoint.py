@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 
 import torch
@@ -33,9 +34,34 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or unsafe files
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CorrlearnError(f"{path}: cannot be loaded safely as a checkpoint ({first})") from None
+        raise CorrlearnError(
+            f"{path}: cannot be loaded safely as a checkpoint ({_load_failure(exc)})"
+        ) from None
     return _extract_state_dict(obj, path)
+
+
+def _load_failure(exc: Exception) -> str:
+    """Why torch.load refused a file, in our words: torch's own text advises turning weights_only off."""
+    text = str(exc)
+    unsafe = re.search(r"Unsupported global: GLOBAL ([\w.]+)|([\w.]+) was not an allowed global", text)
+    if unsafe:
+        name = unsafe.group(1) or unsafe.group(2)
+        return (
+            f"it holds a pickled Python object ({name}), not only tensors; save the state dict instead, "
+            "or convert it with tools/convert_checkpoint.py"
+        )
+    return "not a PyTorch checkpoint, or corrupt / truncated"
+
+
+def checkpoint_padding(path: str | os.PathLike) -> str | None:
+    """The ``padding`` a converted checkpoint records ("zeros" / "reflect", see
+    ``tools/convert_checkpoint.py``), or None when it records none."""
+    try:
+        obj = torch.load(os.fspath(path), map_location="cpu", weights_only=True)
+    except Exception:  # read_state_dict reports unreadable files with the proper message
+        return None
+    padding = obj.get("padding") if isinstance(obj, Mapping) else None
+    return padding if isinstance(padding, str) else None
 
 
 def _preview(keys: list[str], n: int = 4) -> str:

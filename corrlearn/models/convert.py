@@ -16,6 +16,11 @@ source         container / prefix               notes
 ``moco``       ``ckpt["state_dict"]``, ``module.encoder_q.``    MoCo-style; the key encoder and ``fc`` head dropped
 ``auto``       any of the above                 picks the prefix that yields the most ResNet keys
 ============== ================================ ==============================================================
+
+Padding: CRW's ``scratch`` encoder (the one its released checkpoint was trained with) pads every padded
+convolution by reflection, the others pad with zeros. :data:`PADDING` maps each source to its network's
+padding; ``tools/convert_checkpoint.py`` records it in the converted file (``"padding"``) and
+``models.create`` builds the trunk with it, so a converted CRW checkpoint gives CRW's features at the border.
 """
 
 from __future__ import annotations
@@ -36,6 +41,14 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "corrlearn": ("",),
 }
 SOURCES = (*PREFIXES, "auto")
+#: Padding of each source's network ("zeros" for every source not listed).
+PADDING: dict[str, str] = {"crw": "reflect"}
+
+
+def padding_of(source: str) -> str:
+    """The trunk padding ("zeros" / "reflect") of checkpoints from ``source``."""
+    return PADDING.get(source, "zeros")
+
 
 _RESNET_KEY = re.compile(r"^(conv1|bn1|layer[1-4])\.")
 _REFLECT_CONV = re.compile(r"(conv\d)\.1\.weight$")

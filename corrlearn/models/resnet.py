@@ -63,6 +63,10 @@ class Bottleneck(nn.Module):
         return self.relu(out + identity)
 
 
+#: How the trunk's convolutions pad: torchvision's zeros, or reflection as CRW's ``scratch`` encoder (its
+#: released checkpoint was trained with it; zero padding changes features up to ~10 cells from the border).
+PADDINGS = ("zeros", "reflect")
+
 _LAYER_STRIDES = {
     # output stride -> strides of (layer2, layer3, layer4)
     4: (1, 1, 1),
@@ -80,6 +84,7 @@ class ResNetTrunk(nn.Module):
         layers: tuple[int, int, int, int],
         stride: int = 8,
         with_layer4: bool = False,
+        padding: str = "zeros",
     ):
         super().__init__()
         if stride not in _LAYER_STRIDES:
@@ -96,6 +101,19 @@ class ResNetTrunk(nn.Module):
         self.layer3 = self._make_layer(block, 256, layers[2], s3)
         self.layer4 = self._make_layer(block, 512, layers[3], s4) if with_layer4 else None
         self.out_channels = (512 if with_layer4 else 256) * block.expansion
+        self.set_padding(padding)
+
+    def set_padding(self, mode: str) -> None:
+        """Pad every convolution that pads (the 7x7 stem, the 3x3s) with ``mode``: "zeros" or "reflect".
+
+        The max-pool keeps its -inf padding, as in CRW. Weights are unchanged: the same checkpoint loads
+        either way."""
+        if mode not in PADDINGS:
+            raise ValueError(f"padding must be one of {PADDINGS}, got {mode!r}")
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d) and any(p > 0 for p in m.padding):
+                m.padding_mode = mode
+        self.padding = mode
 
     def _make_layer(self, block, planes: int, blocks: int, stride: int) -> nn.Sequential:
         downsample = None

@@ -1,14 +1,21 @@
-"""Label propagation: presets (protocols as data) and the streaming engine."""
+"""Label propagation: presets (protocols as data), the streaming engine, and the schedule that runs it
+forwards / backwards from any annotated frames."""
 
 from corrlearn.propagate.engine import FeatureExtractor, Propagator, segment_video, working_size
 from corrlearn.propagate.presets import PRESETS, Preset, get_preset
+from corrlearn.propagate.schedule import DIRECTIONS, Segment, apply_annotation, plan, propagate_video
 
 __all__ = [
+    "DIRECTIONS",
     "PRESETS",
     "FeatureExtractor",
     "Preset",
     "Propagator",
+    "Segment",
+    "apply_annotation",
     "get_preset",
+    "plan",
+    "propagate_video",
     "segment_video",
     "working_size",
 ]

@@ -18,6 +18,7 @@ from tqdm.auto import tqdm
 
 from corrlearn.affinity import propagate_labels
 from corrlearn.errors import CorrlearnError
+from corrlearn.io.masks import VOID_ID
 from corrlearn.models import Encoder
 from corrlearn.models.inference import check_precision, prepare_encoder, run_encoder
 from corrlearn.propagate.labels import downsample_labels, soft_to_ids
@@ -208,7 +209,8 @@ def segment_video(
     """Propagate a first-frame mask through a video.
 
     ``frames`` yields RGB uint8 (H, W, 3) frames, the annotated one first; ``first_ids`` holds its object
-    ids (H, W). Yields (H, W) uint8 ids for every frame, the first being ``first_ids`` itself.
+    ids (H, W). Yields (H, W) uint8 ids for every frame, the first being ``first_ids`` with void (255) set to
+    background: void is never an object, in the labels propagated or in the masks written.
     ``precision="bf16"`` runs the encoder under bfloat16 autocast (see :mod:`corrlearn.models.inference`).
     ``feature_batch`` frames go through the encoder per call (default 8 on CUDA, 1 on CPU, where batching
     gains nothing and would delay the first outputs); propagation itself is sequential.
@@ -233,7 +235,7 @@ def segment_video(
     propagator.reset(feat0, labels0)
     bar = tqdm(total=total, desc=desc, unit="frame", disable=not progress, leave=False)
     bar.update(1)
-    yield np.asarray(first_ids, dtype=np.uint8)
+    yield np.where(first_ids == VOID_ID, 0, first_ids).astype(np.uint8)
     if feature_batch is None:
         feature_batch = 8 if extractor.device.type == "cuda" else 1
     feats = _batched_features(extractor, it, max(1, feature_batch))

@@ -5,6 +5,62 @@ Every knob that moves DAVIS numbers is a field here, so a preset reproduces its 
 qianduoduolr/Spa-then-Temp ``vanilla_tracker.py`` and ``configs/test/res18_d8.py`` (STT),
 facebookresearch/dino ``eval_video_segmentation.py`` (DINO), Liusifei/UVC and 594422814/ContrastCorr ``test.py``
 and ``libs/test_utils.py``; summarised in ``shared/reference/protocols.md``.
+
+Remaining differences from each codebase's own test code, from reading it side by side with these presets
+(read, not run, except CRW). Items marked *frame* change at most which pixel a nearest-neighbour resize
+samples; *ties* only matter on exactly equal affinities; the rest can move numbers.
+
+CRW (``code/test.py``, ``utils/test_utils.py``), run side by side on the same weights: masks identical pixel for
+pixel after frame 0 on car-shadow and motocross-jump once the trunk pads by reflection, which a converted CRW
+checkpoint now sets by itself (``padding`` recorded by ``tools/convert_checkpoint.py``). No known difference left.
+
+STT d8 (``vcl/models/trackers/vanilla_tracker.py``, ``configs/test/res18_d8.py`` + ``base_data.py``):
+
+* context: STT's previous-frame window is ``frames[max(0, t - 20):t]`` *and* it prepends frame 0
+  (``with_first``), so for t <= 20 frame 0 is in the context twice and its cells can take two top-k slots;
+  corrlearn holds it once;
+* first mask to the feature grid: ``pil_nearest_interpolate`` samples pixel centres (PIL NEAREST); corrlearn's
+  ``nearest`` is torch's, which samples the top-left of each cell (*frame*);
+* output: STT upsamples the soft labels bilinearly straight to the original frame size and takes min-max and
+  argmax there; corrlearn does both at the working size, then nearest-resizes the ids. Identical when the
+  working size is the frame size (DAVIS 480p, short side 480);
+* Lab: STT converts with its ``RGB2LAB`` pipeline step, corrlearn with kornia (both CIE Lab, D65, same
+  (L - 50) / 50, a / 127, b / 127 normalisation); not compared numerically;
+* void (255) in a DAVIS-2017 first mask: read through STT's dataset class (not re-read here); corrlearn
+  treats void as background.
+
+DINO (``eval_video_segmentation.py``):
+
+* top-k: DINO zeroes every affinity below the k-th largest (``aff[aff < kth] = 0``), so keys tied with the
+  k-th are all kept; corrlearn keeps exactly k, the lower index winning (*ties*);
+* first mask: DINO resizes the original-size palette PNG with PIL NEAREST straight to the patch grid (centre
+  sampling, from the full-size mask); corrlearn resizes with torch nearest (*frame*);
+* void: DINO's ``to_one_hot`` builds max id + 1 channels, so void (255) becomes a propagated label and can be
+  written as 255 in the results; corrlearn propagates void as background and never writes it;
+* output: PIL NEAREST (centre) to the original size vs torch nearest (*frame*: the working width is 832 for
+  854-wide DAVIS frames, so columns map differently);
+* encoder: DINO's ViT patch tokens (``corrlearn.models`` ViT); with a ResNet the preset reproduces the protocol,
+  not DINO's numbers.
+
+UVC (``test.py``, ``libs/test_utils.py``):
+
+* encoder input: UVC feeds the *L channel repeated three times* (its ``gray_encoder``) of OpenCV's 8-bit Lab,
+  normalised (x - 128) / 128; corrlearn's ``lab`` space feeds L, a, b from kornia as (L - 50) / 50, a / 127,
+  b / 127. A converted UVC checkpoint therefore sees different input statistics;
+* features: UVC reads layer4 of its ``res4s1`` ResNet-18 (512-d, stride 8); corrlearn's ResNets read layer3
+  unless built with ``with_layer4=True`` (not reachable from the CLI);
+* first mask: ``scipy.misc.imresize(..., "nearest")`` (PIL, centre sampling) vs torch nearest (*frame*);
+* void: ``to_one_hot`` makes void a 256th label that is propagated (and frame 0 is written back with its
+  void); corrlearn: background;
+* top-k: all keys tied with the k-th kept (*ties*), as DINO;
+* output: ``imresize`` nearest to the original size (PIL centre sampling) vs torch nearest (*frame*);
+* the affinity's softmax over all reference pixels happens inside UVC's model class (``libs/model.py``, not
+  re-read here); the preset follows ``protocols.md``.
+
+ContrastCorr (``test.py``, ``libs/test_utils.py``): everything listed for UVC, except that its ``forward`` passes
+the full Lab frames to the model (no gray repetition); the scale is a required ``-s`` argument of ``test.py``
+(no default), so the 560 here comes from the paper's setting, not from the code; the mutual matching happens
+inside its model class (not re-read here).
 """
 
 from __future__ import annotations

@@ -68,3 +68,64 @@ def test_eval_reads_plain_prediction_files(pseudo_jhmdb, tmp_path):
     assert g["PCK@0.5"] == pytest.approx(100 * 8 / 15)
     np.save(res / "davis" / "blackswan.npy", np.zeros((2, 15, 3)))
     assert main(["eval", "jhmdb", "--root", str(pseudo_jhmdb), "--results", str(res)]) == 2  # wrong shape
+
+
+REAL_VIDEO = "catch/Goal_Keeping_Tips_catch_f_cm_np1_fr_med_2"
+
+
+@pytest.mark.realdata
+def test_distributed_split_lists_give_the_268_videos(jhmdb_root, tmp_path):
+    from corrlearn.datasets.jhmdb import read_list_entries
+
+    uvc = read_list_entries(jhmdb_root / "splits" / "UVC_testlist_split1.txt", jhmdb_root)
+    stt = read_list_entries(jhmdb_root / "splits" / "SpaThenTemp_val_list.txt", jhmdb_root)
+    names = [n for n, _, _ in uvc]
+    assert len(names) == 268 == len(set(names)) and {n for n, _, _ in stt} == set(names)
+    assert len({n.split("/")[0] for n in names}) == 21  # every JHMDB action class
+    name, frames, mat = uvc[0]
+    assert name == "swing_baseball/HowtoswingaBaseballbat_swing_baseball_f_nm_np1_le_bad_0"
+    assert frames == jhmdb_root / "Rename_Images" / name  # the authors' /media/... prefix is dropped
+    assert mat == jhmdb_root / "joint_positions" / name / "joint_positions.mat"
+    # the shipped video is a training video: not in the list; a list in the authors' form naming it loads it
+    assert REAL_VIDEO not in names
+    lst = tmp_path / "list.txt"
+    lst.write_text(
+        f"/data/x/JHMDB/joint_positions/{REAL_VIDEO}/joint_positions.mat /data/x/JHMDB/Rename_Images/{REAL_VIDEO}\n"
+    )
+    (v,) = load_jhmdb(jhmdb_root, list_file=lst)
+    assert v.name == REAL_VIDEO and v.joints.shape == (2, 15, 40) and len(v.frames) == 40
+    # with the full list on this partial copy: a one-line error naming the missing folder
+    assert main(["eval", "jhmdb", "--root", str(jhmdb_root), "--results", str(tmp_path),
+                 "--list-file", str(jhmdb_root / "splits" / "UVC_testlist_split1.txt")]) == 2  # fmt: skip
+
+
+@pytest.mark.realdata
+def test_eval_real_video_unpredicted_joint_and_longer_predictions(jhmdb_root, tmp_path, capsys):
+    from corrlearn.bench.jhmdb import JhmdbLengthWarning, UnpredictedJointWarning
+
+    (v,) = load_jhmdb(jhmdb_root, videos=[REAL_VIDEO])
+    res = tmp_path / "res"
+    (res / "catch").mkdir(parents=True)
+    base = ["eval", "jhmdb", "--root", str(jhmdb_root), "--videos", REAL_VIDEO, "--results", str(res)]
+    pred = v.joints.copy()
+    pred[:, 11] = -1.0  # right wrist never predicted
+    np.save(res / f"{REAL_VIDEO}.npy", pred)
+    capsys.readouterr()
+    assert main(base) == 2
+    err = capsys.readouterr().err
+    assert "right_wrist" in err and REAL_VIDEO in err and "--allow-missing-joints" in err
+    with pytest.warns(UnpredictedJointWarning, match="right_wrist"):
+        assert main(base + ["--allow-missing-joints"]) == 0
+    g = json.loads((res / "global.json").read_text())
+    assert g["PCK@0.1"] == 100.0 and g["unpredicted_joints"] == {REAL_VIDEO: ["right_wrist"]}
+    assert g["count"][11] == 0 and g["count"][0] == 39  # 40 frames, frame 0 skipped
+    # 45 predicted frames for 40 annotated: the first 40 are scored, with a warning
+    longer = np.concatenate([v.joints, np.zeros((2, 15, 5))], axis=2)
+    longer[:, :, :40] += 3.0  # 3 px off in x and y
+    np.save(res / f"{REAL_VIDEO}.npy", longer)
+    with pytest.warns(JhmdbLengthWarning, match="45 predicted frames for 40"):
+        assert main(base) == 0
+    g = json.loads((res / "global.json").read_text())
+    assert g["PCK@0.5"] == 100.0 and g["count"] == [39] * 15
+    np.save(res / f"{REAL_VIDEO}.npy", v.joints[:, :, :30])  # fewer frames than annotated: an error
+    assert main(base) == 2

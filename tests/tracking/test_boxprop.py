@@ -35,6 +35,7 @@ def test_box_propagation_follows_a_known_translation(davis_root, encoder):
     assert sequence_scores(gt, out)["mean_iou"] > 0.7, out
 
 
+@pytest.mark.slow  # one of the costliest real-data runs (quick tier: -m "not slow"; CI runs it)
 @pytest.mark.realdata
 @pytest.mark.parametrize("kind", ["dcf", "boxprop"])
 def test_trackers_on_davis_as_otb(davis_root, tmp_path, encoder, kind):

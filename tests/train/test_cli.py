@@ -148,6 +148,7 @@ def test_stt_stages_chain_through_the_teacher(tmp_path, davis_root):
     assert meta["input_space"] == "lab" and meta["objective"] == "stt-temporal"
 
 
+@pytest.mark.slow  # one of the costliest real-data runs (quick tier: -m "not slow"; CI runs it)
 @pytest.mark.realdata
 def test_contrastcorr_through_the_cli(tmp_path, davis_root):
     out = tmp_path / "cc"
