@@ -67,7 +67,7 @@ def tennis_propagation(root: Path, work: Path) -> list[str]:
     out = work / "tennis"
     ann = root / "Annotations" / "480p" / "tennis"
     corrlearn("propagate", str(root / "JPEGImages" / "480p" / "tennis"), "--mask", str(ann / "00000.png"),
-              "--out", str(out))  # fmt: skip
+              "--out", str(out), "--model", "resnet18")  # fmt: skip
     lines = [
         "| frame | PNG mode | palette = annotation's | ids written | IoU obj 1 | IoU obj 2 |",
         "|---|---|---|---|---:|---:|",
@@ -88,7 +88,9 @@ def tennis_propagation(root: Path, work: Path) -> list[str]:
 def synthetic_bench(args: argparse.Namespace, work: Path) -> tuple[list[str], dict]:
     root, run = work / "DAVIS2017", work / "run"
     two_object_sequence(args.train, args.sequence, root, resolution="240p", max_frames=args.frames)
-    corrlearn("bench", "davis", "--root", str(root), "--out", str(run), "--year", "2017")
+    corrlearn(
+        "bench", "davis", "--root", str(root), "--out", str(run), "--year", "2017", "--model", "resnet18"
+    )
     report = json.loads((run / "run.json").read_text())
     written = set()
     for png in (run / "results" / args.sequence).glob("*.png"):

@@ -19,6 +19,7 @@ import json
 import platform
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -78,6 +79,14 @@ def speed(run: Path, names: list[str]) -> tuple[float, int]:
     return secs, frames
 
 
+def _weights(cfg: dict, encoder: str) -> str:
+    """The run's recorded weights SHA-256; for runs recorded before package weights were hashed, the package
+    weights' own (the run loaded them: no --weights was given); none for a seeded random init."""
+    from corrlearn.models import weights_sha256
+
+    return cfg.get("weights_sha256") or weights_sha256(encoder, None) or "none: random init seed 0"
+
+
 def fmt(v) -> str:
     return "-" if v is None else f"{v:.3f}"
 
@@ -94,7 +103,7 @@ def method_report(args, encoder: str, tracker: str, names: list[str], scored: di
         "same result files in each toolkit's convention (`--protocol`, see `corrlearn/metrics/otb.py`).",
         "",
         f"Encoder `{encoder}` ({'seeded random initialisation' if encoder.startswith('resnet') else 'ImageNet weights'}"
-        f", weights SHA-256 {cfg.get('weights_sha256') or 'none: random init seed 0'}), tracker `{tracker}`"
+        f", weights SHA-256 {_weights(cfg, encoder)}), tracker `{tracker}`"
         + (f" ({json.dumps(cfg.get('dcf'))})" if cfg.get("dcf") else "")
         + ".",
         "",
@@ -157,10 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for (enc, tr), files in done.items():
         scored = {}
-        for p in PROTOCOLS:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # a length mismatch would be a bug in the runner: stop
-                scored[p] = evaluate_files(args.root, {tr: files}, args.out / "otb8" / f"{enc}_{tr}" / p, p)
+        with tempfile.TemporaryDirectory() as tmp:  # numbers only: the plots are the combined ones below
+            for p in PROTOCOLS:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")  # a length mismatch would be a bug in the runner: stop
+                    scored[p] = evaluate_files(args.root, {tr: files}, Path(tmp) / p, p)
         md = args.out / f"otb8_{enc}_{tr}.md"
         write_text_atomic(md, method_report(args, enc, tr, names, scored, run_dir(args, enc, tr)))
         print(f"wrote {md}")

@@ -4,8 +4,8 @@
     python tools/convert_checkpoint.py IN.pth OUT.pth [--source auto|crw|stt|uvc|contrastcorr|moco] [--model resnet18]
 
 The key mappings are documented in corrlearn/models/convert.py. The source network's convolution padding
-(CRW: reflect, others: zeros) is recorded in the output ("padding") and used whenever it is loaded. The result is checked by loading it into the
-named corrlearn model, and written atomically; load it with ``corrlearn propagate --weights OUT.pth``.
+(CRW: reflect, others: zeros) is recorded in the output ("padding") and used whenever it is loaded. The
+result is checked by loading it into the named corrlearn model, and written atomically; load it with ``corrlearn propagate --weights OUT.pth``.
 Input checkpoints are read with ``weights_only=True``: pickled code in them is refused, not run.
 """
 
@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
             torch.save(
                 {"model": state, "converted_from": source, "source_file": args.src, "padding": padding}, tmp
             )
-            ignored = models.load_weights(
-                models.create(args.model, padding=padding), tmp, model_name=args.model
-            )
+            # only a reflect-padded source needs saying: zeros is every architecture's own default
+            extra = {"padding": padding} if padding != "zeros" else {}
+            ignored = models.load_weights(models.create(args.model, **extra), tmp, model_name=args.model)
     except CorrlearnError as exc:
         print(f"convert_checkpoint: error: {exc}", file=sys.stderr)
         return 2

@@ -22,6 +22,7 @@ fraction with centre error <= t px, reported at 20. Dataset numbers average the 
 """
     + PROTOCOL_HELP
     + """
+
 Writes OUT/per-sequence.csv, OUT/global.json (with the protocol) and OUT/success.png, OUT/precision.png
 (+ norm_precision.png for got10k / pysot) with one curve per --results, titled with the dataset ("OTB-2015
 subset (k of 100)" unless all 100 sequences are scored) and the protocol.

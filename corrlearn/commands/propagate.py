@@ -80,7 +80,7 @@ def register(p: argparse.ArgumentParser) -> None:
         "--precision",
         default="fp32",
         choices=("fp32", "bf16"),
-        help="encoder arithmetic: fp32, or bf16 autocast (faster on CPUs with AVX512-BF16/AMX; default fp32)",
+        help="encoder arithmetic: fp32, or bf16 autocast (faster on CPUs with AVX512-BF16/AMX)",
     )
     p.add_argument(
         "--threads",

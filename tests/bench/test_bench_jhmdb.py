@@ -28,6 +28,7 @@ def test_pseudo_jhmdb_is_a_valid_root_with_known_motion(pseudo_jhmdb):
     assert np.allclose(j[:, :, -1] - j[:, :, 0], [[16], [0]])  # the trajectory ends at (16, 0)
 
 
+@pytest.mark.slow  # one of the costliest runs (quick tier: -m "not slow"; CI runs it)
 @pytest.mark.realdata
 def test_bench_resumes_shards_and_matches_eval(pseudo_jhmdb, tmp_path, capsys):
     out = tmp_path / "run"

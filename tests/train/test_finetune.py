@@ -48,6 +48,7 @@ class _Killed(Exception):
     pass
 
 
+@pytest.mark.slow  # one of the costliest runs (quick tier: -m "not slow"; CI runs it)
 def test_finetuning_resumes_to_identical_weights(tmp_path, monkeypatch):
     for v in range(2):
         frames, _ = translating_video(n_frames=6, size=(48, 48), seed=v)

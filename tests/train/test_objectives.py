@@ -51,6 +51,7 @@ def test_augment_keeps_prp_samples_aligned():
         assert torch.equal(out_clip[b], x) or torch.equal(out_clip[b], x.flip(-1))
 
 
+@pytest.mark.slow  # one of the costliest runs (quick tier: -m "not slow"; CI runs it)
 @pytest.mark.realdata
 def test_prp_trains_and_resumes_to_identical_weights(tmp_path, davis_train_root):
     cfg = {
