@@ -62,7 +62,7 @@ step() {  # step NAME TIMEOUT_S CMD...
 
 if [ "$DRY" = 1 ]; then
   step parity 600 $PY -m pytest -q -rs tests/kernels/test_cuda_parity.py tests/kernels/test_numba_topk.py -k "cuda or slots or both_free"
-  step bench_affinity 600 $PY benchmarks/bench_affinity.py --grid 12 20 --frames 1 3 --repeats 1 \
+  step bench_affinity 900 $PY benchmarks/bench_affinity.py --grid 8 12 --frames 1 2 --repeats 1 \
     --skip dense dense-bf16 faiss keops --out "$OUT/bench_affinity.json"
   if [ -n "$DATA" ]; then
     mkdir -p "$OUT/davis-frames"

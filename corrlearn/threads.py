@@ -13,8 +13,16 @@ def set_threads(n: int) -> None:
         from corrlearn.errors import CorrlearnError
 
         raise CorrlearnError(f"--threads must be >= 1, got {n}")
+    import os
+    import sys
+
     import cv2
     import torch
+
+    if "numba" not in sys.modules:
+        # size numba's pool itself: set_num_threads alone leaves the surplus OpenMP workers spinning idle,
+        # which cost ~0.7 CPU s per 480p frame on a busy 2-core machine (benchmarks/README.md)
+        os.environ["NUMBA_NUM_THREADS"] = str(n)
 
     torch.set_num_threads(n)
     cv2.setNumThreads(1)  # resizes are small; OpenCV's own pool would only contend with torch and numba
