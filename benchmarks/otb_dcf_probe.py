@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from corrlearn import models  # noqa: E402
+from corrlearn.bench.options import parse_overrides  # noqa: E402
 from corrlearn.bench.otb import _Frames  # noqa: E402
-from corrlearn.commands.bench_otb import parse_overrides  # noqa: E402
 from corrlearn.datasets.otb import load_sequence  # noqa: E402
 from corrlearn.metrics.otb import iou  # noqa: E402
 from corrlearn.tracking import DcfConfig, DcfTracker  # noqa: E402
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     seq = load_sequence(args.root, args.sequence)
     tracker = DcfTracker(
-        models.create(args.model, stride=8), DcfConfig().replace(**parse_overrides(args.dcf))
+        models.create(args.model, stride=8), DcfConfig().replace(**parse_overrides(args.dcf, "--dcf"))
     )
     frames = iter(_Frames(seq.frames[: args.frames]))
     if args.gray:

@@ -257,27 +257,3 @@ def summary_table(report: dict, evaluation) -> str:
         f"total propagation {report['propagate_wall_s']:.1f} s, peak memory {report['peak_rss_mib']:.0f} MiB"
     )
     return "\n".join(lines) + "\n\n" + format_table(evaluation)
-
-
-def parse_overrides(pairs: list[str] | None) -> dict:
-    """``["topk=5", "radius=none", "minmax=true"]`` -> {"topk": 5, "radius": None, "minmax": True}."""
-    out: dict = {}
-    for pair in pairs or []:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key:
-            raise CorrlearnError(f"--set {pair!r}: expected FIELD=VALUE, e.g. --set topk=5")
-        low = raw.lower()
-        if low in ("none", "null"):
-            value = None
-        elif low in ("true", "false"):
-            value = low == "true"
-        else:
-            try:
-                value = int(raw)
-            except ValueError:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    value = raw
-        out[key] = value
-    return out

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from corrlearn.errors import CorrlearnError
+
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """--out, --model, --weights, --device, --backend, --seed, --shard, --quiet."""
@@ -63,3 +65,30 @@ def add_protocol_option(parser: argparse.ArgumentParser) -> None:
         choices=["otb", "got10k", "pysot"],
         help="whose OTB scoring convention to follow (default: otb, the OTB toolkit); see above",
     )
+
+
+def parse_overrides(pairs: list[str] | None, option: str = "--set") -> dict:
+    """``["topk=5", "radius=none", "minmax=true"]`` -> {"topk": 5, "radius": None, "minmax": True}.
+
+    Values are read as None, booleans, integers, floats, else kept as text; ``option`` names the flag in errors.
+    """
+    out: dict = {}
+    for pair in pairs or []:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise CorrlearnError(f"{option} {pair!r}: expected FIELD=VALUE, e.g. {option} topk=5")
+        low = raw.lower()
+        if low in ("none", "null"):
+            value = None
+        elif low in ("true", "false"):
+            value = low == "true"
+        else:
+            try:
+                value = int(raw)
+            except ValueError:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    value = raw
+        out[key] = value
+    return out

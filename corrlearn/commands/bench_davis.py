@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corrlearn.bench.options import add_common_options, report_shard
+from corrlearn.bench.options import add_common_options, parse_overrides, report_shard
 
 GROUP = "bench"
 NAME = "davis"
@@ -51,7 +51,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from corrlearn.bench.davis import DavisBench, parse_overrides, summary_table
+    from corrlearn.bench.davis import DavisBench, summary_table
     from corrlearn.bench.runner import effective_shard, parse_shard
     from corrlearn.errors import CorrlearnError
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corrlearn.bench.options import PROTOCOL_HELP, add_common_options, add_protocol_option, report_shard
+from corrlearn.bench.options import (
+    PROTOCOL_HELP,
+    add_common_options,
+    add_protocol_option,
+    parse_overrides,
+    report_shard,
+)
 
 GROUP = "bench"
 NAME = "otb"
@@ -55,24 +61,6 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-frames", type=int, default=None, help="with --from-davis: frames per sequence")
 
 
-def parse_overrides(pairs: list[str]) -> dict:
-    """["crop_size=256", "l2_normalize=true"] -> {"crop_size": 256, "l2_normalize": True}."""
-    import json
-
-    from corrlearn.errors import CorrlearnError
-
-    out = {}
-    for p in pairs:
-        key, sep, value = p.partition("=")
-        if not sep or not key:
-            raise CorrlearnError(f"--dcf {p!r}: expected key=value")
-        try:
-            out[key] = json.loads(value.lower() if value.lower() in ("true", "false") else value)
-        except ValueError:
-            raise CorrlearnError(f"--dcf {p!r}: value is not a number or true/false") from None
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     import torch
 
@@ -103,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         seed=args.seed,
         sequences=args.sequences,
-        dcf=parse_overrides(args.dcf),
+        dcf=parse_overrides(args.dcf, "--dcf"),
         backend=args.backend,
         protocol=args.protocol,
     )

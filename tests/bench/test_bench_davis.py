@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from corrlearn.bench.davis import parse_overrides
+from corrlearn.bench.options import parse_overrides
 from corrlearn.cli import main
 from corrlearn.errors import CorrlearnError
 from corrlearn.metrics.davis import evaluate
@@ -39,6 +39,13 @@ def test_parse_overrides():
     }
     with pytest.raises(CorrlearnError, match="FIELD=VALUE"):
         parse_overrides(["topk"])
+    with pytest.raises(CorrlearnError, match="--dcf 'x': expected FIELD=VALUE, e.g. --dcf"):
+        parse_overrides(["x"], "--dcf")
+    assert parse_overrides(["l2_normalize=true", "precision=bf16", "scales=3"], "--dcf") == {
+        "l2_normalize": True,
+        "precision": "bf16",
+        "scales": 3,
+    }
 
 
 @pytest.mark.realdata
