@@ -16,7 +16,13 @@ import os
 from collections.abc import Callable
 
 from corrlearn.errors import CorrlearnError
-from corrlearn.models.checkpoint import checkpoint_padding, file_sha256, load_weights, read_state_dict
+from corrlearn.models.checkpoint import (
+    checkpoint_padding,
+    extract_state_dict,
+    file_sha256,
+    load_weights,
+    read_state_dict,
+)
 from corrlearn.models.efficientnet import VARIANTS as EFFICIENTNET_VARIANTS
 from corrlearn.models.efficientnet import EfficientNetLite, pretrained_path
 from corrlearn.models.encoder import Encoder, ResNetEncoder
@@ -167,8 +173,8 @@ def model_for_weights(weights: str | os.PathLike | None) -> str:
     name = obj.get("model_name") if isinstance(obj, dict) else None
     if isinstance(name, str) and name in available():
         return name
-    try:
-        keys = set(read_state_dict(weights))
+    try:  # the object already loaded: no second read of the file
+        keys = set(extract_state_dict(obj, os.fspath(weights)))
     except CorrlearnError:
         return DEFAULT_MODEL
     if "layer1.0.conv3.weight" in keys:

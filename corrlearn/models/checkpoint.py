@@ -16,11 +16,11 @@ from corrlearn.errors import CorrlearnError
 _IGNORABLE_PREFIXES = ("layer4.", "fc.")
 
 
-def _extract_state_dict(obj: object, path: str) -> dict[str, torch.Tensor]:
+def extract_state_dict(obj: object, path: str) -> dict[str, torch.Tensor]:
     """Find the state dict inside the containers trainers commonly save."""
     for key in ("model", "state_dict", "encoder"):
         if isinstance(obj, Mapping) and key in obj and isinstance(obj[key], Mapping):
-            return _extract_state_dict(obj[key], path)
+            return extract_state_dict(obj[key], path)
     if isinstance(obj, Mapping) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
         return dict(obj)
     raise CorrlearnError(f"{path}: not a checkpoint corrlearn understands (no state dict of tensors inside)")
@@ -37,7 +37,7 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
         raise CorrlearnError(
             f"{path}: cannot be loaded safely as a checkpoint ({_load_failure(exc)})"
         ) from None
-    return _extract_state_dict(obj, path)
+    return extract_state_dict(obj, path)
 
 
 def _load_failure(exc: Exception) -> str:
