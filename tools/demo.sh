@@ -9,6 +9,7 @@ data="${CORRLEARN_DATA:-../shared/data}/davis2016-val"
 video="${1:-$data/JPEGImages/480p/car-shadow}"
 mask="${2:-$data/Annotations/480p/car-shadow/00000.png}"
 # one folder per clip: a run folder resumes only the run it was made for
-out="demo-out/$(basename "${video%.*}")"
+name="$(basename "$video")"
+out="demo-out/${name%.*}"  # the extension of the file name only: paths may hold ".."
 corrlearn propagate "$video" --mask "$mask" --out "$out/masks" --overlay "$out/overlay.mp4"
 echo "masks: $out/masks/  overlay: $out/overlay.mp4"
