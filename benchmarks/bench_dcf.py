@@ -27,8 +27,8 @@ import numpy as np
 import torch
 
 from corrlearn import models
-from corrlearn.bench.otb import _Frames as FrameFiles
 from corrlearn.datasets.otb import load_sequence
+from corrlearn.io.frames import FrameSource
 from corrlearn.tracking import DcfConfig, DcfTracker
 
 
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out")
     args = ap.parse_args(argv)
     seq = load_sequence(args.otb, args.seq)
-    frames = list(FrameFiles(seq.frames[: args.frames]))
+    frames = list(FrameSource.from_files(seq.frames[: args.frames]))
     make = {
         "before": before_tracker,
         "fp32": lambda: DcfTracker(models.create("resnet18")),

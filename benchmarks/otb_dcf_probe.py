@@ -26,8 +26,8 @@ sys.path.insert(0, str(REPO))
 
 from corrlearn import models  # noqa: E402
 from corrlearn.bench.options import parse_overrides  # noqa: E402
-from corrlearn.bench.otb import _Frames  # noqa: E402
 from corrlearn.datasets.otb import load_sequence  # noqa: E402
+from corrlearn.io.frames import FrameSource  # noqa: E402
 from corrlearn.metrics.otb import iou  # noqa: E402
 from corrlearn.tracking import DcfConfig, DcfTracker  # noqa: E402
 from corrlearn.tracking.boxes import rect_to_center  # noqa: E402
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     tracker = DcfTracker(
         models.create(args.model, stride=8), DcfConfig().replace(**parse_overrides(args.dcf, "--dcf"))
     )
-    frames = iter(_Frames(seq.frames[: args.frames]))
+    frames = iter(FrameSource.from_files(seq.frames[: args.frames]))
     if args.gray:
         frames = gray(frames)
     first = next(frames)

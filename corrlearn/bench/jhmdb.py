@@ -24,6 +24,43 @@ RUN_JSON = "run.json"
 CSV = "per-video.csv"
 
 
+@dataclass(frozen=True)
+class JhmdbProtocol:
+    """How a method runs JHMDB: its propagation preset (320x320 input), keypoint convention and PCK frame-0 rule
+    (CRW/UVC skip frame 0, STT/VFS keep it)."""
+
+    name: str
+    preset: str
+    convention: str
+    skip_first_frame: bool
+
+    def propagation(self):
+        from corrlearn.propagate import get_preset
+
+        return get_preset(self.preset)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "preset": self.preset,
+            "convention": self.convention,
+            "skip_first_frame": self.skip_first_frame,
+        }
+
+
+PROTOCOLS: dict[str, JhmdbProtocol] = {
+    "crw": JhmdbProtocol("crw", preset="crw-jhmdb", convention="crw", skip_first_frame=True),
+    "stt": JhmdbProtocol("stt", preset="stt-jhmdb", convention="stt", skip_first_frame=False),
+}
+
+
+def get_protocol(name: str) -> JhmdbProtocol:
+    """The named JHMDB protocol ("crw" or "stt"), or :class:`CorrlearnError`."""
+    if name not in PROTOCOLS:
+        raise CorrlearnError(f"unknown JHMDB protocol {name!r}; known: {', '.join(sorted(PROTOCOLS))}")
+    return PROTOCOLS[name]
+
+
 def item_name(video: str) -> str:
     """Run-directory item of a video "<class>/<video>": "<class>__<video>" (one folder level)."""
     return video.replace("/", "__")
@@ -53,10 +90,9 @@ class JhmdbBench:
 
             self.model = model_for_weights(self.weights)
         from corrlearn.datasets.jhmdb import load_jhmdb
-        from corrlearn.keypoints import get_keypoint_preset
 
         self.root, self.run_dir = Path(self.root), Path(self.run_dir)
-        self.kp = get_keypoint_preset(self.preset)
+        self.kp = get_protocol(self.preset)
         self.videos = {
             item_name(v.name): v
             for v in load_jhmdb(self.root, self.split, "test", self.list_file, self.videos_only)
@@ -79,6 +115,7 @@ class JhmdbBench:
             "list_file": str(self.list_file) if self.list_file else None,
             "videos": sorted(v.name for v in self.videos.values()) if self.videos_only else None,
             "preset": self.kp.to_dict(),
+            "propagation": self.kp.propagation().to_dict(),
             "model": self.model,
             "weights_sha256": weights_sha256(self.model, self.weights),
             "seed": self.seed,
@@ -100,7 +137,7 @@ class JhmdbBench:
             self._encoder = models.create(
                 self.model,
                 stride=8,
-                input_space=self.kp.propagation.input_space,
+                input_space=self.kp.propagation().input_space,
                 weights=self.weights,
                 seed=self.seed,
             )
@@ -108,19 +145,18 @@ class JhmdbBench:
 
     def work(self, item: str, out: Path, progress: bool = True) -> dict:
         from corrlearn.io.atomic import atomic_path
-        from corrlearn.io.frames import open_frames
+        from corrlearn.io.frames import FrameSource
+        from corrlearn.labels import KeypointCodec
         from corrlearn.metrics.pck import video_pck
-        from corrlearn.tracking.keypoints import propagate_keypoints
+        from corrlearn.propagate import propagate
 
         video = self.videos[item]
-        frames = open_frames(video.frames[0].parent)
-        names = {p.stem for p in video.frames}
         t0 = time.perf_counter()
-        stream = (frames.read(i) for i in range(len(frames)) if frames.names[i] in names)
-        pred = propagate_keypoints(
-            _Sized(stream, len(video)), video.joints[:, :, 0], self.encoder(), self.kp, self.device, self.backend,
-            progress, desc=video.name,
+        stream = propagate(
+            FrameSource.from_files(video.frames), video.joints[:, :, 0], KeypointCodec(self.kp.convention),
+            self.encoder(), self.kp.propagation(), self.device, self.backend, progress, desc=video.name,
         )  # fmt: skip
+        pred = np.stack(list(stream), axis=2)
         secs = time.perf_counter() - t0
         with atomic_path(out / PRED_FILE) as tmp, open(tmp, "wb") as fh:
             np.save(fh, pred)
@@ -177,19 +213,6 @@ class JhmdbBench:
         }
         write_json_atomic(self.run_dir / RUN_JSON, report)
         return {"report": report, **result}
-
-
-class _Sized:
-    """An iterator with a length, so progress bars know the total."""
-
-    def __init__(self, it, n: int):
-        self.it, self.n = it, n
-
-    def __iter__(self):
-        return iter(self.it)
-
-    def __len__(self) -> int:
-        return self.n
 
 
 def _flat(pck: dict) -> dict:

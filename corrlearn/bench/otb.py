@@ -111,21 +111,28 @@ class OtbBench:
             )
         return self._encoder
 
-    def make_tracker(self):
-        from corrlearn.tracking import BoxPropagationTracker, DcfTracker
-
-        if self.tracker == "dcf":
-            return DcfTracker(self.encoder(), self._dcf_config(), self.device)
-        return BoxPropagationTracker(self.encoder(), self._preset(), self.device, self.backend)
-
     def work(self, name: str, out: Path, progress: bool = True) -> dict:
         from corrlearn.datasets.otb import load_sequence, write_rects
+        from corrlearn.io.frames import FrameSource
         from corrlearn.metrics.otb import sequence_scores
-        from corrlearn.tracking import track
 
         seq = load_sequence(self.root, name)
+        frames = FrameSource.from_files(seq.frames)
         t0 = time.perf_counter()
-        boxes = track(_Frames(seq.frames), seq.boxes[0], self.make_tracker(), progress, desc=name)
+        if self.tracker == "dcf":
+            from corrlearn.tracking import DcfTracker, track
+
+            tracker = DcfTracker(self.encoder(), self._dcf_config(), self.device)
+            boxes = track(frames, seq.boxes[0], tracker, progress, desc=name)
+        else:
+            from corrlearn.labels import BoxCodec
+            from corrlearn.propagate import propagate
+
+            stream = propagate(
+                frames, seq.boxes[0], BoxCodec(), self.encoder(), self._preset(), self.device, self.backend,
+                progress, desc=name,
+            )  # fmt: skip
+            boxes = np.stack(list(stream))
         secs = time.perf_counter() - t0
         write_rects(out / f"{name}.txt", boxes)
         # the progress record uses the run's protocol; ``merge`` re-scores every sequence anyway
@@ -172,25 +179,6 @@ class OtbBench:
         }
         write_json_atomic(self.run_dir / RUN_JSON, report)
         return {"report": report, **result}
-
-
-class _Frames:
-    """Frames of an OTB sequence read one at a time as RGB uint8, with a length for progress bars."""
-
-    def __init__(self, paths: list[Path]):
-        self.paths = paths
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __iter__(self):
-        import cv2
-
-        for p in self.paths:
-            img = cv2.imread(str(p), cv2.IMREAD_COLOR)
-            if img is None:
-                raise CorrlearnError(f"{p}: frame missing or cannot be decoded")
-            yield cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
 def _protocol(protocol: str) -> str:

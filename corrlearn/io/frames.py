@@ -60,14 +60,18 @@ class FrameSource:
     frame's size; otherwise reading it raises :class:`CorrlearnError` naming the file and frame.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, files: list[Path] | None = None):
         self.path = Path(path)
-        if not self.path.exists():
-            raise CorrlearnError(f"{self.path}: no such video file or frame folder")
         self._files: list[Path] | None = None
         self._pts: list[int] = []
         self._rotation = 0
-        if self.path.is_dir():
+        if files is not None:
+            if not files:
+                raise CorrlearnError(f"{self.path}: no frames listed")
+            self._use_files([Path(f) for f in files])
+        elif not self.path.exists():
+            raise CorrlearnError(f"{self.path}: no such video file or frame folder")
+        elif self.path.is_dir():
             files = [
                 p
                 for p in self.path.iterdir()
@@ -77,16 +81,24 @@ class FrameSource:
                 raise CorrlearnError(
                     f"{self.path}: folder holds no frames (expected {', '.join(IMAGE_EXTS)})"
                 )
-            self._files = sorted(files, key=lambda p: _natural_key(p.name))
-            self.names = [p.stem for p in self._files]
-            self.fps = FOLDER_FPS
-            self.times = [i / FOLDER_FPS for i in range(len(self._files))]
+            self._use_files(sorted(files, key=lambda p: _natural_key(p.name)))
         elif self.path.suffix.lower() in VIDEO_EXTS:
             self._index_video()
             self.names = [f"{i:05d}" for i in range(len(self._pts))]
         else:
             raise CorrlearnError(f"{self.path}: not a frame folder or a video file ({', '.join(VIDEO_EXTS)})")
         self.size: tuple[int, int] = self.read(0).shape[:2]
+
+    @classmethod
+    def from_files(cls, files: list[Path]) -> FrameSource:
+        """The listed frame files in that order (a benchmark's annotated span of a longer folder)."""
+        return cls(Path(files[0]).parent if files else Path("."), files=list(files))
+
+    def _use_files(self, files: list[Path]) -> None:
+        self._files = files
+        self.names = [p.stem for p in files]
+        self.fps = FOLDER_FPS
+        self.times = [i / FOLDER_FPS for i in range(len(files))]
 
     # ------------------------------------------------------------------------------------------- video
     def _open(self):

@@ -1,4 +1,4 @@
-"""Streaming label propagation: frames -> features -> affinity -> soft labels -> masks.
+"""Streaming label propagation: frames -> features -> affinity -> soft labels -> any label type (a codec).
 
 Each frame's features are computed once; the context bank holds the first frame and the last ``context``
 predictions, so memory is bounded by the context length, never by the video length.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import cv2
 import numpy as np
@@ -18,16 +19,17 @@ from tqdm.auto import tqdm
 
 from corrlearn.affinity import propagate_labels
 from corrlearn.errors import CorrlearnError
-from corrlearn.io.masks import VOID_ID
+from corrlearn.labels import Geometry, LabelCodec, MaskCodec
 from corrlearn.models import Encoder
 from corrlearn.models.inference import check_precision, prepare_encoder, run_encoder
-from corrlearn.propagate.labels import downsample_labels, soft_to_ids
 from corrlearn.propagate.pairwise import pairwise_propagate
 from corrlearn.propagate.presets import Preset
 
 
 def working_size(height: int, width: int, preset: Preset) -> tuple[int, int]:
     """Size (H, W) at which the encoder sees a frame under ``preset``."""
+    if preset.input_size is not None:
+        return tuple(preset.input_size)
     if preset.short_side is not None:
         scale = preset.short_side / min(height, width)
         height, width = round(height * scale), round(width * scale)
@@ -192,9 +194,10 @@ class Propagator:
         return out.T.reshape(-1, h, w)
 
 
-def segment_video(
+def propagate(
     frames: Iterable[np.ndarray],
-    first_ids: np.ndarray,
+    annotation: Any,
+    codec: LabelCodec,
     encoder: Encoder,
     preset: Preset,
     device: str | torch.device = "cpu",
@@ -205,12 +208,13 @@ def segment_video(
     precision: str = "fp32",
     feature_batch: int | None = None,
     pipeline: bool = False,
-) -> Iterator[np.ndarray]:
-    """Propagate a first-frame mask through a video.
+) -> Iterator[Any]:
+    """Propagate a first-frame annotation of any label type through a video; yield one output per frame.
 
-    ``frames`` yields RGB uint8 (H, W, 3) frames, the annotated one first; ``first_ids`` holds its object
-    ids (H, W). Yields (H, W) uint8 ids for every frame, the first being ``first_ids`` with void (255) set to
-    background: void is never an object, in the labels propagated or in the masks written.
+    ``frames`` yields RGB uint8 (H, W, 3) frames, the annotated one first; ``codec`` (a
+    :class:`~corrlearn.labels.LabelCodec`: masks, keypoints, boxes) turns ``annotation`` into soft labels on
+    the feature grid and each frame's propagated soft labels back into its output form; the first output is
+    the codec's own rendering of the annotation. ``preset`` is the protocol (input size, affinity, context).
     ``precision="bf16"`` runs the encoder under bfloat16 autocast (see :mod:`corrlearn.models.inference`).
     ``feature_batch`` frames go through the encoder per call (default 8 on CUDA, 1 on CPU, where batching
     gains nothing and would delay the first outputs); propagation itself is sequential.
@@ -227,23 +231,35 @@ def segment_video(
     if first is None:
         raise CorrlearnError("the video holds no frames")
     size = first.shape[:2]
-    if first_ids.shape != size:
-        raise CorrlearnError(f"first mask is {first_ids.shape[::-1]} (w, h) but frames are {size[::-1]}")
-    work = extractor.work_size(*size)
+    codec.check(annotation, size)
     feat0 = extractor(first)
-    labels0 = downsample_labels(first_ids, tuple(feat0.shape[1:]), preset.label_downsample).to(feat0.device)
-    propagator.reset(feat0, labels0)
+    geo = Geometry(size, extractor.work_size(*size), tuple(feat0.shape[1:]))
+    propagator.reset(feat0, codec.encode(annotation, geo, preset).to(feat0.device))
     bar = tqdm(total=total, desc=desc, unit="frame", disable=not progress, leave=False)
     bar.update(1)
-    yield np.where(first_ids == VOID_ID, 0, first_ids).astype(np.uint8)
+    out = codec.first(annotation, geo, preset)
+    yield out
     if feature_batch is None:
         feature_batch = 8 if extractor.device.type == "cuda" else 1
     feats = _batched_features(extractor, it, max(1, feature_batch))
     for feat in _ahead(feats) if pipeline else feats:
-        soft = propagator.step(feat)
+        out = codec.decode(propagator.step(feat), geo, preset, out)
         bar.update(1)
-        yield soft_to_ids(soft, work, size, preset.minmax)
+        yield out
     bar.close()
+
+
+def segment_video(
+    frames: Iterable[np.ndarray], first_ids: np.ndarray, encoder: Encoder, preset: Preset, **options: Any
+) -> Iterator[np.ndarray]:
+    """Propagate a first-frame mask through a video: :func:`propagate` with the mask codec.
+
+    ``first_ids`` holds the annotated frame's object ids (H, W); yields (H, W) uint8 ids for every frame, the
+    first being ``first_ids`` with void (255) set to background: void is never an object, in the labels
+    propagated or in the masks written. ``options`` are :func:`propagate`'s (device, backend, progress, total,
+    desc, precision, feature_batch, pipeline).
+    """
+    return propagate(frames, first_ids, MaskCodec(), encoder, preset, **options)
 
 
 def _ahead(items: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:

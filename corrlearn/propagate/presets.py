@@ -76,7 +76,8 @@ class Preset:
     """One label-propagation protocol.
 
     Input: frames are resized so the short side is ``short_side`` (None keeps the native size) and the long
-    side is floored to a multiple of ``long_multiple``; the encoder sees them in ``input_space``.
+    side is floored to a multiple of ``long_multiple``, or, when ``input_size`` (H, W) is set, to exactly that
+    size whatever their aspect (JHMDB's 320x320); the encoder sees them in ``input_space``.
     Affinity: features are L2-normalised if ``l2_normalize``; scores are divided by ``temperature``; each query
     keeps its ``topk`` best keys, ``joint`` over the whole context or ``pairwise`` per context frame (then
     averaged, UVC style); ``normalize`` is "topk" (softmax over the kept) or "all" (softmax over all keys, kept
@@ -94,6 +95,7 @@ class Preset:
     input_space: str = "rgb"
     short_side: int | None = None
     long_multiple: int = 1
+    input_size: tuple[int, int] | None = None
     l2_normalize: bool = True
     temperature: float = 0.05
     topk: int = 10
@@ -202,6 +204,30 @@ PRESETS: dict[str, Preset] = {
         ),
     )
 }
+
+# JHMDB pose propagation: both references resize every frame to 320x320 (aspect not kept).
+PRESETS.update(
+    {
+        # CRW as its users run JHMDB: context 7 (first frame repeated to fill it); otherwise the crw preset.
+        "crw-jhmdb": PRESETS["crw"].replace(name="crw-jhmdb", input_size=(320, 320), context=7),
+        # STT/VFS (configs/test/res18_d8.py, test_cfg_jhmdb): first + 20 previous, top-10, temperature 0.07,
+        # square neighbourhood ``neighbor_range=10`` i.e. +-5 cells (range // 2) on every frame including the
+        # first, bilinear resizing of the label maps.
+        "stt-jhmdb": PRESETS["stt"].replace(
+            name="stt-jhmdb",
+            short_side=None,
+            input_size=(320, 320),
+            context=20,
+            topk=10,
+            temperature=0.07,
+            radius=5.0,
+            radius_shape="square",
+            radius_on_first=True,
+            label_downsample="bilinear",
+            minmax=False,
+        ),
+    }
+)
 
 
 def get_preset(name: str) -> Preset:

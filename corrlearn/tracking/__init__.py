@@ -1,7 +1,9 @@
-"""Single-object box tracking on frozen correspondence features (OTB one-pass protocol).
+"""Box tracking with a tracking head on frozen correspondence features (OTB one-pass protocol).
 
-Trackers follow one protocol: ``init(frame, rect)`` on the first frame, then ``update(frame) -> rect`` per
-frame; frames are RGB uint8 (H, W, 3) and boxes OTB's 1-indexed x, y, w, h.
+Propagating a box as a label needs no tracker: it is :func:`corrlearn.propagate.propagate` with
+:class:`corrlearn.labels.BoxCodec`. This package holds what is not propagation: the DCF head, which follows
+``init(frame, rect)`` on the first frame, then ``update(frame) -> rect`` per frame; frames are RGB uint8
+(H, W, 3) and boxes OTB's 1-indexed x, y, w, h.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from collections.abc import Iterable
 import numpy as np
 from tqdm.auto import tqdm
 
-from corrlearn.tracking.boxprop import BoxPropagationTracker
 from corrlearn.tracking.dcf import DcfConfig, DcfTracker
 
 
@@ -32,4 +33,4 @@ def track(
     return np.stack(out)
 
 
-__all__ = ["BoxPropagationTracker", "DcfConfig", "DcfTracker", "track"]
+__all__ = ["DcfConfig", "DcfTracker", "track"]

@@ -1,4 +1,4 @@
-"""Box conventions shared by the trackers.
+"""Box geometry of the DCF tracker (the box label type itself, masks <-> boxes, is :mod:`corrlearn.labels.boxes`).
 
 Trackers take and return boxes in OTB's file convention: x, y, w, h with 1-indexed MATLAB pixels. Internally
 they work on a centre (cx, cy) in 0-indexed pixel coordinates and a size (w, h), with the conversion DCFNet
@@ -41,24 +41,3 @@ def crop_square(
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=fill,
     )
-
-
-def mask_to_rect(mask: np.ndarray) -> np.ndarray | None:
-    """Tight 1-indexed x, y, w, h box of a boolean mask, or None if it is empty."""
-    if not mask.any():
-        return None
-    ys, xs = np.nonzero(mask)
-    return np.array(
-        [xs.min() + 1, ys.min() + 1, xs.max() - xs.min() + 1, ys.max() - ys.min() + 1], np.float64
-    )
-
-
-def rect_to_mask(rect: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Boolean (H, W) mask of the pixels covered by a 1-indexed x, y, w, h box (clipped to the frame)."""
-    h, w = size
-    x, y, bw, bh = (float(v) for v in rect)
-    x0, y0 = int(np.clip(round(x - 1), 0, w)), int(np.clip(round(y - 1), 0, h))
-    x1, y1 = int(np.clip(round(x - 1 + bw), 0, w)), int(np.clip(round(y - 1 + bh), 0, h))
-    m = np.zeros((h, w), bool)
-    m[y0:y1, x0:x1] = True
-    return m

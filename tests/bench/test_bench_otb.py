@@ -112,10 +112,10 @@ def test_grayscale_otb_frames_are_read_as_rgb(otb_root):
     random-encoder DCF is not a colour problem; see benchmarks/README.md, "Why Toy fails")."""
     from PIL import Image
 
-    from corrlearn.bench.otb import _Frames
+    from corrlearn.io.frames import FrameSource
 
     seq = load_sequence(otb_root, "Toy")
     assert Image.open(seq.frames[0]).mode == "L"
-    frame = next(iter(_Frames(seq.frames[:1])))
+    frame = next(iter(FrameSource.from_files(seq.frames[:1])))
     assert frame.shape == (240, 320, 3) and frame.dtype == np.uint8
     assert (frame[..., 0] == frame[..., 1]).all() and (frame[..., 1] == frame[..., 2]).all()

@@ -51,5 +51,21 @@ def test_presets_are_frozen_data():
 
 
 def test_unknown_preset_is_one_clear_line():
-    with pytest.raises(CorrlearnError, match="unknown preset 'nope'; known presets: contrastcorr, crw, dino"):
+    with pytest.raises(CorrlearnError, match="unknown preset 'nope'; known presets: contrastcorr, crw, crw-jhmdb, dino"):
         get_preset("nope")
+
+
+def test_jhmdb_presets_state_their_protocol():
+    crw, stt = get_preset("crw-jhmdb"), get_preset("stt-jhmdb")
+    assert crw.context == 7 and crw.topk == 10 and crw.temperature == 0.05 and crw.pad_with_first
+    assert crw.radius == 12 and not crw.radius_on_first
+    assert stt.context == 20 and stt.temperature == 0.07 and stt.input_space == "lab"
+    assert stt.radius == 5 and stt.radius_shape == "square" and stt.radius_on_first
+    assert crw.input_size == stt.input_size == (320, 320)
+
+
+def test_a_fixed_input_size_ignores_the_aspect():
+    from corrlearn.propagate import working_size
+
+    assert working_size(240, 320, get_preset("crw-jhmdb")) == (320, 320)
+    assert working_size(480, 854, get_preset("stt-jhmdb")) == (320, 320)

@@ -1,4 +1,4 @@
-"""Label maps: object ids <-> one-hot soft labels at feature resolution, and soft labels -> ids."""
+"""Masks as labels: object ids <-> one-hot soft labels at feature resolution, and soft labels -> ids."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from corrlearn.errors import CorrlearnError
 from corrlearn.io.masks import VOID_ID
+from corrlearn.labels.codec import Geometry, LabelRules
 
 
 def ids_to_onehot(ids: np.ndarray, num_labels: int | None = None) -> torch.Tensor:
@@ -49,3 +51,32 @@ def soft_to_ids(
     if tuple(work_size) != tuple(out_size):
         ids = F.interpolate(ids[None, None].float(), size=out_size, mode="nearest")[0, 0].to(torch.uint8)
     return ids.cpu().numpy()
+
+
+class MaskCodec:
+    """Object-id masks (H, W) uint8 in, (H, W) uint8 ids out; void (255) is background on both sides.
+
+    ``num_labels`` fixes the number of channels (default: the first mask's largest id + 1).
+    """
+
+    name = "masks"
+
+    def __init__(self, num_labels: int | None = None):
+        self.num_labels = num_labels
+
+    def check(self, annotation: np.ndarray, frame_size: tuple[int, int]) -> None:
+        if tuple(annotation.shape) != tuple(frame_size):
+            raise CorrlearnError(
+                f"first mask is {annotation.shape[::-1]} (w, h) but frames are {tuple(frame_size)[::-1]}"
+            )
+
+    def encode(self, annotation: np.ndarray, geo: Geometry, rules: LabelRules) -> torch.Tensor:
+        return downsample_labels(annotation, geo.grid, rules.label_downsample, self.num_labels)
+
+    def first(self, annotation: np.ndarray, geo: Geometry, rules: LabelRules) -> np.ndarray:
+        return np.where(annotation == VOID_ID, 0, annotation).astype(np.uint8)
+
+    def decode(
+        self, soft: torch.Tensor, geo: Geometry, rules: LabelRules, previous: np.ndarray
+    ) -> np.ndarray:
+        return soft_to_ids(soft, geo.work_size, geo.frame_size, rules.minmax)

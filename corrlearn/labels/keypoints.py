@@ -1,4 +1,4 @@
-"""Keypoints <-> label maps, in the two published JHMDB conventions.
+"""Keypoints as labels: joints <-> label maps, in the two published JHMDB conventions.
 
 Coordinates are (2, J) arrays ``[x; y]`` in pixels of the *original* frame, 0-indexed (JHMDB's ``pos_img``
 minus 1). A decoded joint that has no mass at all is returned as (-1, -1), which the PCK code treats as
@@ -24,7 +24,6 @@ cell further in (e.g. p = 0.2 -> 1 for sigma 0.5); this is the references' behav
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from corrlearn.errors import CorrlearnError
+from corrlearn.labels.codec import Geometry, LabelRules
 
 
 @dataclass(frozen=True)
@@ -166,76 +166,57 @@ def decode(
     return coords.numpy()
 
 
-def grid_for(input_size: tuple[int, int], stride: int = 8) -> tuple[int, int]:
-    """Feature grid of an input of ``input_size`` (H, W) at ``stride`` (the encoder rounds up)."""
-    return math.ceil(input_size[0] / stride), math.ceil(input_size[1] / stride)
+def first_frame_prediction(
+    joints: np.ndarray,
+    frame_size: tuple[int, int],
+    grid: tuple[int, int],
+    convention: str | KeypointConvention,
+) -> np.ndarray:
+    """Frame 0's "prediction" as the references write it: the given label maps decoded.
+
+    CRW decodes the grid maps; STT writes the full-resolution maps as frame 0's prediction, so they are
+    decoded at full resolution (top-5 pixels).
+    """
+    conv = get_convention(convention) if isinstance(convention, str) else convention
+    joints = _check_joints(joints)
+    if conv.on_grid:
+        return decode(encode(joints, frame_size, grid, conv), frame_size, conv)
+    full = np.zeros((joints.shape[1], *frame_size))
+    for j in range(joints.shape[1]):
+        draw_gaussian(full[j], joints[0, j], joints[1, j], conv.sigma)
+    flat = torch.from_numpy(full).reshape(joints.shape[1], -1)
+    vals, idx = torch.topk(flat, conv.topk, dim=1)
+    wts = vals / vals.sum(1, keepdim=True).clamp_min(1e-300)
+    xy = torch.stack([((idx % frame_size[1]) * wts).sum(1), ((idx // frame_size[1]) * wts).sum(1)]).numpy()
+    xy[:, flat.sum(1).numpy() == 0] = -1
+    return xy
 
 
-@dataclass(frozen=True)
-class KeypointPreset:
-    """A complete JHMDB keypoint-propagation protocol: label convention, input size, propagation preset.
+class KeypointCodec:
+    """(2, J) first-frame joints [x; y] in original pixels in; (2, J) decoded joints out (-1 where lost).
 
-    Frames are resized (aspect not kept) to ``input_size`` (H, W) before the encoder, as both references do;
-    ``propagation`` is a :class:`corrlearn.propagate.presets.Preset` (temperature, top-k, radius, context).
-    ``skip_first_frame`` is the PCK rule the method's paper used (CRW/UVC skip frame 0, STT/VFS keep it).
+    The convention ("crw" or "stt") fixes how joints are drawn and decoded; a preset's dense-label fields
+    (``label_downsample``, ``minmax``) do not apply to keypoints.
     """
 
-    name: str
-    convention: str
-    input_size: tuple[int, int]
-    propagation: object  # corrlearn.propagate.presets.Preset
-    skip_first_frame: bool
+    name = "keypoints"
 
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "convention": self.convention,
-            "input_size": list(self.input_size),
-            "skip_first_frame": self.skip_first_frame,
-            "propagation": self.propagation.to_dict(),
-        }
+    def __init__(self, convention: str | KeypointConvention = "crw"):
+        self.convention = get_convention(convention) if isinstance(convention, str) else convention
 
+    def check(self, annotation: np.ndarray, frame_size: tuple[int, int]) -> None:
+        try:
+            _check_joints(annotation)
+        except ValueError as exc:
+            raise CorrlearnError(str(exc)) from None
 
-def _keypoint_presets() -> dict[str, KeypointPreset]:
-    from corrlearn.propagate.presets import get_preset
+    def encode(self, annotation: np.ndarray, geo: Geometry, rules: LabelRules) -> torch.Tensor:
+        return encode(annotation, geo.frame_size, geo.grid, self.convention)
 
-    return {
-        # CRW as its users run JHMDB: RGB 320x320, context 7 (first frame repeated to fill it), top-10,
-        # temperature 0.05, disc radius 12 not applied to the first frame; PCK without frame 0.
-        "crw": KeypointPreset(
-            name="crw",
-            convention="crw",
-            input_size=(320, 320),
-            propagation=get_preset("crw").replace(name="crw-jhmdb", short_side=None, context=7),
-            skip_first_frame=True,
-        ),
-        # STT/VFS (configs/test/res18_d8.py, test_cfg_jhmdb): Lab 320x320, first + 20 previous, top-10,
-        # temperature 0.07, square neighbourhood ``neighbor_range=10`` i.e. +-5 cells (range // 2) on every
-        # frame including the first, bilinear resizing of the one-hot maps; PCK with frame 0.
-        "stt": KeypointPreset(
-            name="stt",
-            convention="stt",
-            input_size=(320, 320),
-            propagation=get_preset("stt").replace(
-                name="stt-jhmdb",
-                short_side=None,
-                context=20,
-                topk=10,
-                temperature=0.07,
-                radius=5.0,
-                radius_shape="square",
-                radius_on_first=True,
-                label_downsample="bilinear",
-                minmax=False,
-            ),
-            skip_first_frame=False,
-        ),
-    }
+    def first(self, annotation: np.ndarray, geo: Geometry, rules: LabelRules) -> np.ndarray:
+        return first_frame_prediction(annotation, geo.frame_size, geo.grid, self.convention)
 
-
-def get_keypoint_preset(name: str) -> KeypointPreset:
-    """The named JHMDB preset ("crw" or "stt"), or :class:`CorrlearnError`."""
-    presets = _keypoint_presets()
-    if name not in presets:
-        raise CorrlearnError(f"unknown keypoint preset {name!r}; known: {', '.join(sorted(presets))}")
-    return presets[name]
+    def decode(
+        self, soft: torch.Tensor, geo: Geometry, rules: LabelRules, previous: np.ndarray
+    ) -> np.ndarray:
+        return decode(soft, geo.frame_size, self.convention)

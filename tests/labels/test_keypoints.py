@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from corrlearn.errors import CorrlearnError
-from corrlearn.keypoints import decode, draw_gaussian, encode, get_convention, get_keypoint_preset, grid_for
+from corrlearn.labels.keypoints import decode, draw_gaussian, encode, first_frame_prediction
 
 
 def test_draw_gaussian_peak_rounds_for_small_sigma_and_floors_for_large():
@@ -65,7 +64,7 @@ def test_decode_marks_empty_channels_as_not_predicted():
 def test_encode_decode_round_trip_is_close(name, tol):
     rng = np.random.default_rng(0)
     joints = np.stack([rng.uniform(20, 300, 15), rng.uniform(20, 220, 15)])
-    grid = grid_for((320, 320))
+    grid = (40, 40)  # 320 x 320 input at stride 8
     lab = encode(joints, (240, 320), grid, name)
     assert lab.shape[0] == 15 + (name == "crw")
     xy = decode(lab, (240, 320), name)
@@ -85,17 +84,9 @@ def test_stt_encode_is_bilinear_downsample_of_full_resolution_gaussians():
     )
 
 
-def test_presets_state_their_protocol():
-    crw, stt = get_keypoint_preset("crw"), get_keypoint_preset("stt")
-    assert crw.propagation.context == 7 and crw.propagation.topk == 10 and crw.propagation.temperature == 0.05
-    assert crw.propagation.radius == 12 and not crw.propagation.radius_on_first and crw.skip_first_frame
-    assert stt.propagation.context == 20 and stt.propagation.temperature == 0.07
-    assert (
-        stt.propagation.radius == 5 and stt.propagation.radius_shape == "square" and not stt.skip_first_frame
-    )
-    assert crw.input_size == stt.input_size == (320, 320)
-    assert get_convention(crw.convention).topk == 3 and get_convention(stt.convention).topk == 5
-    with pytest.raises(CorrlearnError):
-        get_keypoint_preset("nope")
-    with pytest.raises(CorrlearnError):
-        get_convention("nope")
+def test_first_frame_prediction_recovers_the_given_joints():
+    joints = np.array([[40.0, 200.0, 300.0], [30.0, 100.0, 200.0]])
+    crw = first_frame_prediction(joints, (240, 320), (40, 40), "crw")
+    stt = first_frame_prediction(joints, (240, 320), (40, 40), "stt")
+    assert np.abs(stt - joints).max() <= 1.0  # top-5 of the full-resolution map, peak at floor(p)
+    assert np.abs(crw - joints).max() <= 8.0  # top-3 cells of the 40x40 grid (8 x 6 px cells)

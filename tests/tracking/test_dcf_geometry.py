@@ -1,25 +1,16 @@
-"""Box conventions and cropping."""
+"""The DCF tracker's box geometry: centre conventions and cropping."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from corrlearn.tracking.boxes import center_to_rect, crop_square, mask_to_rect, rect_to_center, rect_to_mask
+from corrlearn.tracking.boxes import center_to_rect, crop_square, rect_to_center
 
 
 def test_center_round_trip_uses_dcfnet_convention():
     c, s = rect_to_center(np.array([11.0, 21.0, 10.0, 6.0]))
     assert c.tolist() == [15.0, 23.0] and s.tolist() == [10.0, 6.0]  # x + w/2 - 1
     assert center_to_rect(c, s).tolist() == [11.0, 21.0, 10.0, 6.0]
-
-
-def test_mask_and_rect_agree():
-    m = np.zeros((20, 30), bool)
-    m[5:9, 10:17] = True  # rows 5..8, cols 10..16
-    r = mask_to_rect(m)
-    assert r.tolist() == [11, 6, 7, 4]
-    assert (rect_to_mask(r, m.shape) == m).all()
-    assert mask_to_rect(np.zeros((3, 3), bool)) is None
 
 
 def test_crop_square_maps_window_corners_and_fills_outside():
