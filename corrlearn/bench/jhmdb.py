@@ -1,13 +1,12 @@
 """JHMDB pose propagation: propagate each video's first-frame joints, decode, score PCK.
 
-Built on :class:`corrlearn.bench.runner.Runner` (resumable, shardable). Each video's result folder holds
+A :class:`~corrlearn.bench.base.Benchmark` (resumable, shardable). Each video's result folder holds
 ``keypoints.npy``: (2, 15, T) float64 [x; y] in 0-indexed pixels of the original frame, -1 where a joint's
 map lost all mass -- the format ``corrlearn eval jhmdb`` reads.
 """
 
 from __future__ import annotations
 
-import platform
 import time
 import warnings
 from dataclasses import dataclass
@@ -15,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from corrlearn.bench.runner import RESULTS, Runner, peak_rss_mib
+from corrlearn.bench.base import Benchmark
+from corrlearn.bench.runner import Runner
 from corrlearn.errors import CorrlearnError
 from corrlearn.metrics.pck import ALPHAS
 
 PRED_FILE = "keypoints.npy"
-RUN_JSON = "run.json"
 CSV = "per-video.csv"
 
 
@@ -66,32 +65,27 @@ def item_name(video: str) -> str:
     return video.replace("/", "__")
 
 
-@dataclass
-class JhmdbBench:
-    """Settings of one JHMDB run; ``frame0`` overrides the preset's PCK rule ("skip" / "keep")."""
+@dataclass(kw_only=True)
+class JhmdbBench(Benchmark):
+    """One JHMDB run with a protocol (``preset``: "crw" or "stt"); ``frame0`` overrides its PCK rule
+    ("skip" / "keep")."""
 
     root: Path
-    run_dir: Path
     preset: str = "crw"
-    model: str | None = None  # None: what ``weights`` was saved from, else corrlearn.models.DEFAULT_MODEL
-    weights: Path | None = None
-    device: str = "cpu"
-    seed: int = 0
     split: int = 1
     list_file: Path | None = None
-    backend: str = "auto"
     frame0: str | None = None
     videos_only: list[str] | None = None
     allow_missing_joints: bool = False
 
-    def __post_init__(self) -> None:
-        if self.model is None:
-            from corrlearn.models import model_for_weights
+    name = "jhmdb"
+    unit = "video"
 
-            self.model = model_for_weights(self.weights)
+    def __post_init__(self) -> None:
+        super().__post_init__()
         from corrlearn.datasets.jhmdb import load_jhmdb
 
-        self.root, self.run_dir = Path(self.root), Path(self.run_dir)
+        self.root = Path(self.root)
         self.kp = get_protocol(self.preset)
         self.videos = {
             item_name(v.name): v
@@ -99,49 +93,21 @@ class JhmdbBench:
         }
         if not self.videos:
             raise CorrlearnError(f"{self.root}: split {self.split} lists no test videos")
-        self._encoder = None
 
-    def config(self) -> dict:
-        import torch
+    def input_space(self) -> str:
+        return self.kp.propagation().input_space
 
-        import corrlearn
-        from corrlearn.models import weights_sha256
-
-        if self.weights is not None and not Path(self.weights).is_file():
-            raise CorrlearnError(f"{self.weights}: weights file not found")
+    def settings(self) -> dict:
         return {
-            "benchmark": "jhmdb",
             "split": self.split,
             "list_file": str(self.list_file) if self.list_file else None,
             "videos": sorted(v.name for v in self.videos.values()) if self.videos_only else None,
             "preset": self.kp.to_dict(),
             "propagation": self.kp.propagation().to_dict(),
-            "model": self.model,
-            "weights_sha256": weights_sha256(self.model, self.weights),
-            "seed": self.seed,
-            "device": self.device,
-            "backend": self.backend,
-            "corrlearn": corrlearn.__version__,
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
         }
 
-    def encoder(self):
-        if self._encoder is None:
-            import torch
-
-            from corrlearn import models
-
-            torch.manual_seed(self.seed)
-            self._encoder = models.create(
-                self.model,
-                stride=8,
-                input_space=self.kp.propagation().input_space,
-                weights=self.weights,
-                seed=self.seed,
-            )
-        return self._encoder
+    def items(self) -> list[str]:
+        return sorted(self.videos)
 
     def work(self, item: str, out: Path, progress: bool = True) -> dict:
         from corrlearn.io.atomic import atomic_path
@@ -163,36 +129,18 @@ class JhmdbBench:
         pck = video_pck(pred, video.joints, skip_first=self.kp.skip_first_frame)
         return {"video": video.name, "frames": len(video), "fps": len(video) / secs, **_flat(pck)}
 
-    def runner(self) -> Runner:
-        return Runner(self.run_dir, self.config())
+    def merge(self, frame0: str | None = None, progress: bool = True, use_run_config: bool = False) -> dict:
+        """Score a finished run: per-video.csv, run.json and pck.png in the run directory; ``frame0``
+        ("skip" / "keep") overrides the protocol's PCK rule for this scoring."""
+        if frame0 is not None:
+            self.frame0 = frame0
+        return super().merge(progress=progress, use_run_config=use_run_config)
 
-    def run(self, shard=(0, 1), progress: bool = True) -> dict:
-        items = sorted(self.videos)
-        runner = self.runner()
-        summary = runner.run(
-            items, lambda it, out: self.work(it, out, progress), shard, progress, desc="videos"
-        )
-        if runner.missing(items):
-            return {"shard": summary, "complete": False, "missing": runner.missing(items)}
-        return {"shard": summary, "complete": True, **self.merge(progress=progress)}
-
-    def merge(self, frame0: str | None = None, progress: bool = True) -> dict:
-        """Score a finished run: per-video.csv, run.json and pck.png in the run directory."""
-        from corrlearn.io.atomic import write_json_atomic
-
-        runner = self.runner()
-        runner.prepare()
-        items = sorted(self.videos)
-        missing = runner.missing(items)
-        if missing:
-            raise CorrlearnError(
-                f"{self.run_dir}: {len(missing)} video(s) not finished yet: {', '.join(missing[:5])}"
-            )
-        frame0 = frame0 or self.frame0
-        if frame0 not in (None, "skip", "keep"):
-            raise CorrlearnError(f"frame0 must be 'skip' or 'keep', got {frame0!r}")
-        skip = self.kp.skip_first_frame if frame0 is None else frame0 == "skip"
-        files = {self.videos[it].name: self.run_dir / RESULTS / it / PRED_FILE for it in items}
+    def score(self, runner: Runner, items: list[str], progress: bool = True) -> tuple[dict, dict]:
+        if self.frame0 not in (None, "skip", "keep"):
+            raise CorrlearnError(f"frame0 must be 'skip' or 'keep', got {self.frame0!r}")
+        skip = self.kp.skip_first_frame if self.frame0 is None else self.frame0 == "skip"
+        files = {self.videos[it].name: self.result_path(it, PRED_FILE) for it in items}
         result = evaluate_files(
             {v.name: v for v in self.videos.values()},
             files,
@@ -201,18 +149,12 @@ class JhmdbBench:
             self.kp.name,
             allow_missing_joints=self.allow_missing_joints,
         )
-        records = {it: runner.record(it) for it in items}
-        report = {
-            "config": runner.config,
+        fields = {
             "frame0": "skip" if skip else "keep",
             "global": result["global"],
             "unpredicted_joints": result["unpredicted_joints"],
-            "videos": records,
-            "propagate_wall_s": sum(r.get("wall_s", 0.0) for r in records.values()),
-            "peak_rss_mib": max([r.get("peak_rss_mib", 0.0) for r in records.values()] + [peak_rss_mib()]),
         }
-        write_json_atomic(self.run_dir / RUN_JSON, report)
-        return {"report": report, **result}
+        return fields, result
 
 
 def _flat(pck: dict) -> dict:

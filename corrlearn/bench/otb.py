@@ -7,56 +7,49 @@ which ``corrlearn eval otb`` reads.
 
 from __future__ import annotations
 
-import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from corrlearn.bench.runner import RESULTS, Runner, peak_rss_mib
+from corrlearn.bench.base import Benchmark
+from corrlearn.bench.runner import Runner
 from corrlearn.errors import CorrlearnError
 from corrlearn.metrics.otb import PROTOCOL_LABELS
 
 TRACKERS = ("dcf", "boxprop")
 #: Targets in full OTB-2015 (TB-100).
 OTB2015_SEQUENCES = 100
-RUN_JSON = "run.json"
 CSV = "per-sequence.csv"
 
 
-@dataclass
-class OtbBench:
-    """Settings of one OTB run. ``tracker`` is "dcf" (``dcf`` overrides DcfConfig fields) or "boxprop"
-    (mask propagation with the DAVIS ``preset``)."""
+@dataclass(kw_only=True)
+class OtbBench(Benchmark):
+    """One OTB run. ``tracker`` is "dcf" (``dcf`` overrides DcfConfig fields) or "boxprop" (the first box
+    propagated as a label with the DAVIS ``preset``)."""
 
     root: Path
-    run_dir: Path
     tracker: str = "dcf"
     preset: str = "crw"
-    model: str | None = None  # None: what ``weights`` was saved from, else corrlearn.models.DEFAULT_MODEL
-    weights: Path | None = None
-    device: str = "cpu"
-    seed: int = 0
     sequences: list[str] | None = None
     dcf: dict = field(default_factory=dict)
-    backend: str = "auto"
     protocol: str = "otb"
     label: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.model is None:
-            from corrlearn.models import model_for_weights
+    name = "otb"
+    unit = "sequence"
+    wall_key = "track_wall_s"
 
-            self.model = model_for_weights(self.weights)
+    def __post_init__(self) -> None:
+        super().__post_init__()
         from corrlearn.datasets.otb import list_sequences
 
-        self.root, self.run_dir = Path(self.root), Path(self.run_dir)
+        self.root = Path(self.root)
         if self.tracker not in TRACKERS:
             raise CorrlearnError(f"unknown tracker {self.tracker!r}; known: {', '.join(TRACKERS)}")
         _protocol(self.protocol)
         self.names = list(self.sequences) if self.sequences else list_sequences(self.root)
-        self._encoder = None
 
     def _dcf_config(self):
         from corrlearn.tracking import DcfConfig
@@ -71,45 +64,16 @@ class OtbBench:
 
         return get_preset(self.preset)
 
-    def config(self) -> dict:
-        import torch
+    def input_space(self) -> str:
+        return self._preset().input_space if self.tracker == "boxprop" else "rgb"
 
-        import corrlearn
-        from corrlearn.models import weights_sha256
-
-        if self.weights is not None and not Path(self.weights).is_file():
-            raise CorrlearnError(f"{self.weights}: weights file not found")
-        cfg = {
-            "benchmark": "otb",
-            "tracker": self.tracker,
-            "model": self.model,
-            "weights_sha256": weights_sha256(self.model, self.weights),
-            "seed": self.seed,
-            "device": self.device,
-            "corrlearn": corrlearn.__version__,
-            "torch": torch.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-        }
+    def settings(self) -> dict:
         if self.tracker == "dcf":
-            cfg["dcf"] = self._dcf_config().to_dict()
-        else:
-            cfg["preset"] = self._preset().to_dict()
-            cfg["backend"] = self.backend
-        return cfg
+            return {"tracker": self.tracker, "dcf": self._dcf_config().to_dict()}
+        return {"tracker": self.tracker, "preset": self._preset().to_dict()}
 
-    def encoder(self):
-        if self._encoder is None:
-            import torch
-
-            from corrlearn import models
-
-            space = self._preset().input_space if self.tracker == "boxprop" else "rgb"
-            torch.manual_seed(self.seed)
-            self._encoder = models.create(
-                self.model, stride=8, input_space=space, weights=self.weights, seed=self.seed
-            )
-        return self._encoder
+    def items(self) -> list[str]:
+        return list(self.names)
 
     def work(self, name: str, out: Path, progress: bool = True) -> dict:
         from corrlearn.datasets.otb import load_sequence, write_rects
@@ -140,45 +104,18 @@ class OtbBench:
         keep = ("frames", "invalid_gt", "auc", "precision@20", "success@0.5", "mean_iou")
         return {"sequence": name, "fps": len(boxes) / secs, **{k: s[k] for k in keep}}
 
-    def runner(self) -> Runner:
-        return Runner(self.run_dir, self.config())
-
-    def run(self, shard=(0, 1), progress: bool = True) -> dict:
-        runner = self.runner()
-        summary = runner.run(
-            self.names, lambda n, out: self.work(n, out, progress), shard, progress, desc="sequences"
-        )
-        if runner.missing(self.names):
-            return {"shard": summary, "complete": False, "missing": runner.missing(self.names)}
-        return {"shard": summary, "complete": True, **self.merge()}
-
-    def merge(self) -> dict:
-        """Score a finished run: per-sequence.csv, run.json, success.png and precision.png."""
-        from corrlearn.io.atomic import write_json_atomic
-
-        runner = self.runner()
-        runner.prepare()
-        missing = runner.missing(self.names)
-        if missing:
-            raise CorrlearnError(
-                f"{self.run_dir}: {len(missing)} sequence(s) not finished yet: {', '.join(missing[:5])}"
-            )
-        files = {n: self.run_dir / RESULTS / n / f"{n}.txt" for n in self.names}
+    def score(self, runner: Runner, items: list[str], progress: bool = True) -> tuple[dict, dict]:
+        """Per-sequence.csv, success.png and precision.png in the run's ``protocol``."""
+        files = {n: self.result_path(n, f"{n}.txt") for n in items}
         result = evaluate_files(self.root, {self.tracker: files}, self.run_dir, self.protocol, self.label)
-        records = {n: runner.record(n) for n in self.names}
-        report = {
-            "config": runner.config,
+        fields = {
             "protocol": self.protocol,
             "protocol_label": PROTOCOL_LABELS[self.protocol],
             "dataset_label": result["dataset_label"],
             "per_sequence_scores": result["per_sequence"][self.tracker],
             "global": result["global"][self.tracker],
-            "sequences": records,
-            "track_wall_s": sum(r.get("wall_s", 0.0) for r in records.values()),
-            "peak_rss_mib": max([r.get("peak_rss_mib", 0.0) for r in records.values()] + [peak_rss_mib()]),
         }
-        write_json_atomic(self.run_dir / RUN_JSON, report)
-        return {"report": report, **result}
+        return fields, result
 
 
 def _protocol(protocol: str) -> str:

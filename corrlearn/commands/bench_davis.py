@@ -69,13 +69,14 @@ def run(args: argparse.Namespace) -> int:
         backend=args.backend,
         baseline=args.baseline,
         overrides=parse_overrides(args.overrides),
+        sequences=args.sequences,
     )
     progress = not args.quiet
     if args.merge:
-        out = bench.merge(args.sequences, progress=progress, use_run_config=True)
+        out = bench.merge(progress=progress, use_run_config=True)
     else:
         shard = effective_shard(parse_shard(args.shard))
-        out = bench.run(args.sequences, shard=shard, progress=progress)
+        out = bench.run(shard=shard, progress=progress)
         if not report_shard(out, "sequence"):
             return 0
     print(summary_table(out["report"], out["evaluation"]))
