@@ -13,6 +13,11 @@ start-up) stays cheap:
 >>> encoder = corrlearn.create_encoder("resnet18")                      # doctest: +SKIP
 >>> masks = corrlearn.segment_video(frames, first.ids, encoder, corrlearn.get_preset("crw"))  # doctest: +SKIP
 >>> both_ways = corrlearn.propagate_video(frames, {12: first.ids}, encoder, corrlearn.get_preset("crw"))  # doctest: +SKIP
+>>> boxes = corrlearn.propagate_annotation(frames, [10, 20, 64, 48], corrlearn.BoxCodec(), encoder,
+...                                        corrlearn.get_preset("crw"))  # doctest: +SKIP
+
+``propagate_annotation`` carries any label type a :class:`LabelCodec` describes (masks, keypoints, boxes);
+``segment_video`` is its mask form.
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "get_preset": ("corrlearn.propagate.presets", "get_preset"),
     "segment_video": ("corrlearn.propagate.engine", "segment_video"),
     "propagate_video": ("corrlearn.propagate.schedule", "propagate_video"),
+    "propagate_annotation": ("corrlearn.propagate.engine", "propagate"),
+    "LabelCodec": ("corrlearn.labels", "LabelCodec"),
+    "MaskCodec": ("corrlearn.labels", "MaskCodec"),
+    "KeypointCodec": ("corrlearn.labels", "KeypointCodec"),
+    "BoxCodec": ("corrlearn.labels", "BoxCodec"),
     "open_frames": ("corrlearn.io.frames", "open_frames"),
     "read_mask": ("corrlearn.io.masks", "read_mask"),
     "write_mask": ("corrlearn.io.masks", "write_mask"),
@@ -40,12 +50,17 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "BoxCodec",
     "CorrlearnError",
+    "KeypointCodec",
+    "LabelCodec",
+    "MaskCodec",
     "Preset",
     "__version__",
     "create_encoder",
     "get_preset",
     "open_frames",
+    "propagate_annotation",
     "propagate_labels",
     "propagate_video",
     "read_mask",
@@ -59,7 +74,9 @@ if TYPE_CHECKING:
     from corrlearn.affinity import propagate_labels, topk_affinity, transfer
     from corrlearn.io.frames import open_frames
     from corrlearn.io.masks import read_mask, write_mask
+    from corrlearn.labels import BoxCodec, KeypointCodec, LabelCodec, MaskCodec
     from corrlearn.models import create as create_encoder
+    from corrlearn.propagate.engine import propagate as propagate_annotation
     from corrlearn.propagate.engine import segment_video
     from corrlearn.propagate.presets import Preset, get_preset
     from corrlearn.propagate.schedule import propagate_video

@@ -8,12 +8,17 @@ import sys
 import corrlearn
 
 PUBLIC = {
+    "BoxCodec",
     "CorrlearnError",
+    "KeypointCodec",
+    "LabelCodec",
+    "MaskCodec",
     "Preset",
     "__version__",
     "create_encoder",
     "get_preset",
     "open_frames",
+    "propagate_annotation",
     "propagate_labels",
     "propagate_video",
     "read_mask",
@@ -35,7 +40,7 @@ def test_public_names_are_exported_and_documented():
 
 
 def test_public_names_are_the_library_objects():
-    from corrlearn import affinity, models
+    from corrlearn import affinity, labels, models
     from corrlearn.io import frames, masks
     from corrlearn.propagate import engine, presets, schedule
 
@@ -47,6 +52,9 @@ def test_public_names_are_the_library_objects():
     assert corrlearn.read_mask is masks.read_mask and corrlearn.write_mask is masks.write_mask
     assert corrlearn.topk_affinity is affinity.topk_affinity
     assert corrlearn.propagate_labels is affinity.propagate_labels
+    assert corrlearn.propagate_annotation is engine.propagate
+    assert corrlearn.MaskCodec is labels.MaskCodec and corrlearn.KeypointCodec is labels.KeypointCodec
+    assert corrlearn.BoxCodec is labels.BoxCodec and corrlearn.LabelCodec is labels.LabelCodec
 
 
 def test_unknown_name_is_an_attribute_error():

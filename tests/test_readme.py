@@ -41,3 +41,18 @@ def test_propagation_example_runs(tmp_path, monkeypatch):
     written = sorted(Path("masks").glob("*.png"))
     assert [p.stem for p in written] == ["00000", "00001", "00002", "00003"]
     assert np.array_equal(read_mask(written[0]).ids, gts[0])
+
+
+def test_codec_example_runs(tmp_path, monkeypatch):
+    frames, _ = translating_video(n_frames=3, size=(64, 96), step=(2, 3))
+    writer = OverlayVideoWriter(tmp_path / "my_clip.mp4", fps=24)
+    for f in frames:
+        writer.write(f)
+    writer.close()
+    monkeypatch.chdir(tmp_path)
+    block = next(b for b in _python_blocks() if "BoxCodec" in b)
+    ns: dict = {}
+    exec(block, ns)
+    assert len(ns["boxes"]) == 3 and ns["boxes"][0].tolist() == [20.0, 12.0, 30.0, 24.0]
+    assert all(b.shape == (4,) for b in ns["boxes"])
+    assert len(ns["poses"]) == 3 and all(p.shape == (2, 2) for p in ns["poses"])

@@ -51,7 +51,9 @@ def test_presets_are_frozen_data():
 
 
 def test_unknown_preset_is_one_clear_line():
-    with pytest.raises(CorrlearnError, match="unknown preset 'nope'; known presets: contrastcorr, crw, crw-jhmdb, dino"):
+    with pytest.raises(
+        CorrlearnError, match="unknown preset 'nope'; known presets: contrastcorr, crw, crw-jhmdb, dino"
+    ):
         get_preset("nope")
 
 
