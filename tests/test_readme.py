@@ -25,12 +25,18 @@ def test_affinity_snippet_runs_and_fused_equals_two_step():
     assert torch.allclose(ns["labels_q"], ns["fused"], atol=1e-5)
 
 
-def test_propagation_example_runs(tmp_path, monkeypatch):
-    frames, gts = translating_video(n_frames=4, size=(64, 96), step=(2, 3))
+def _write_clip(tmp_path: Path, n_frames: int) -> np.ndarray:
+    """my_clip.mp4 of a translating synthetic video; returns its ground-truth ids."""
+    frames, gts = translating_video(n_frames=n_frames, size=(64, 96), step=(2, 3))
     writer = OverlayVideoWriter(tmp_path / "my_clip.mp4", fps=24)
     for f in frames:
         writer.write(f)
     writer.close()
+    return gts
+
+
+def test_propagation_example_runs(tmp_path, monkeypatch):
+    gts = _write_clip(tmp_path, 4)
     img = Image.fromarray(gts[0], mode="P")
     img.putpalette(DAVIS_PALETTE)
     img.save(tmp_path / "first_frame.png")
@@ -44,11 +50,7 @@ def test_propagation_example_runs(tmp_path, monkeypatch):
 
 
 def test_codec_example_runs(tmp_path, monkeypatch):
-    frames, _ = translating_video(n_frames=3, size=(64, 96), step=(2, 3))
-    writer = OverlayVideoWriter(tmp_path / "my_clip.mp4", fps=24)
-    for f in frames:
-        writer.write(f)
-    writer.close()
+    _write_clip(tmp_path, 3)
     monkeypatch.chdir(tmp_path)
     block = next(b for b in _python_blocks() if "BoxCodec" in b)
     ns: dict = {}
