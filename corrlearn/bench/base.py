@@ -29,7 +29,8 @@ class Benchmark:
 
     ``model`` None means the architecture ``weights`` was saved from, else
     :data:`corrlearn.models.DEFAULT_MODEL`; ``weights`` None means the model's own (ImageNet trunks, seeded
-    initialisation for the ResNets); ``stride`` is the encoder's output stride.
+    initialisation for the ResNets); ``stride`` is the encoder's output stride (None: the architecture's own,
+    8 for the ResNets and EfficientNet-Lite trunks, the patch size for a ViT).
     """
 
     run_dir: Path
@@ -38,7 +39,7 @@ class Benchmark:
     device: str = "cpu"
     seed: int = 0
     backend: str = "auto"
-    stride: int = 8
+    stride: int | None = None
 
     #: the ``benchmark`` field of the recorded configuration
     name: ClassVar[str] = ""

@@ -10,7 +10,7 @@ from corrlearn.errors import CorrlearnError
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """--out, --model, --weights, --device, --backend, --seed, --shard, --quiet."""
+    """--out, --model, --weights, --stride, --device, --backend, --seed, --shard, --quiet."""
     parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
     from corrlearn.models import DEFAULT_MODEL, available
 
@@ -25,6 +25,12 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="checkpoint (default: the model's own: ImageNet for efficientnet-lite*, seeded init for resnets)",
+    )
+    parser.add_argument(
+        "--stride",
+        type=int,
+        default=None,
+        help="encoder output stride (default: the architecture's: 8, or a ViT's patch size)",
     )
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--backend", default="auto", help="affinity backend: auto, torch, numba, triton")

@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         preset=args.preset,
         model=args.model,
         weights=args.weights,
+        stride=args.stride,
         device=args.device,
         seed=args.seed,
         split=args.split,
