@@ -39,6 +39,19 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def common_settings(args: argparse.Namespace) -> dict:
+    """The :class:`~corrlearn.bench.base.Benchmark` fields that :func:`add_common_options` parsed."""
+    return {
+        "run_dir": args.out,
+        "model": args.model,
+        "weights": args.weights,
+        "stride": args.stride,
+        "device": args.device,
+        "seed": args.seed,
+        "backend": args.backend,
+    }
+
+
 def report_shard(out: dict, unit: str) -> bool:
     """Print what this shard computed; return True when every item of the run is done (ready to score)."""
     s = out["shard"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corrlearn.bench.options import add_common_options, parse_overrides, report_shard
+from corrlearn.bench.options import add_common_options, common_settings, parse_overrides, report_shard
 
 GROUP = "bench"
 NAME = "davis"
@@ -59,15 +59,9 @@ def run(args: argparse.Namespace) -> int:
         raise CorrlearnError(f"{args.root}: DAVIS root not found")
     bench = DavisBench(
         root=args.root,
-        run_dir=args.out,
+        **common_settings(args),
         preset=args.preset,
-        model=args.model,
-        weights=args.weights,
-        stride=args.stride,
-        device=args.device,
-        seed=args.seed,
         year=args.year,
-        backend=args.backend,
         baseline=args.baseline,
         overrides=parse_overrides(args.overrides),
         sequences=args.sequences,

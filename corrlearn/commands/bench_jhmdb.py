@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from corrlearn.bench.options import add_common_options, report_shard
+from corrlearn.bench.options import add_common_options, common_settings, report_shard
 
 GROUP = "bench"
 NAME = "jhmdb"
@@ -88,16 +88,10 @@ def run(args: argparse.Namespace) -> int:
         raise CorrlearnError(f"{args.root}: JHMDB root not found")
     bench = JhmdbBench(
         root=args.root,
-        run_dir=args.out,
+        **common_settings(args),
         preset=args.preset,
-        model=args.model,
-        weights=args.weights,
-        stride=args.stride,
-        device=args.device,
-        seed=args.seed,
         split=args.split,
         list_file=args.list_file,
-        backend=args.backend,
         frame0=args.frame0,
         videos_only=args.videos,
         allow_missing_joints=args.allow_missing_joints,

@@ -9,6 +9,7 @@ from corrlearn.bench.options import (
     PROTOCOL_HELP,
     add_common_options,
     add_protocol_option,
+    common_settings,
     parse_overrides,
     report_shard,
 )
@@ -83,17 +84,11 @@ def run(args: argparse.Namespace) -> int:
         raise CorrlearnError(f"{args.root}: OTB root not found")
     bench = OtbBench(
         root=args.root,
-        run_dir=args.out,
+        **common_settings(args),
         tracker=args.tracker,
         preset=args.preset,
-        model=args.model,
-        weights=args.weights,
-        stride=args.stride,
-        device=args.device,
-        seed=args.seed,
         sequences=args.sequences,
         dcf=parse_overrides(args.dcf, "--dcf"),
-        backend=args.backend,
         protocol=args.protocol,
     )
     if args.merge:
