@@ -24,6 +24,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from corrlearn.datasets.davis import annotation_dir, annotations_root, frames_dir  # noqa: E402
 from corrlearn.datasets.davis_multi import two_object_sequence  # noqa: E402
 from corrlearn.io.atomic import write_text_atomic  # noqa: E402
 from corrlearn.io.masks import VOID_ID, read_mask  # noqa: E402
@@ -52,7 +53,7 @@ def fragment_counts(root: Path) -> list[str]:
         "| sequence | frame | ids in the PNG | objects | davis.json | match |",
         "|---|---|---|---:|---:|---|",
     ]
-    for seq_dir in sorted((root / "Annotations" / "480p").iterdir()):
+    for seq_dir in sorted(annotations_root(root).iterdir()):
         for png in sorted(seq_dir.glob("*.png")):
             m = read_mask(png)
             n, want = count_objects(m.ids), meta[seq_dir.name]["num_objects"]
@@ -65,8 +66,8 @@ def fragment_counts(root: Path) -> list[str]:
 
 def tennis_propagation(root: Path, work: Path) -> list[str]:
     out = work / "tennis"
-    ann = root / "Annotations" / "480p" / "tennis"
-    corrlearn("propagate", str(root / "JPEGImages" / "480p" / "tennis"), "--mask", str(ann / "00000.png"),
+    ann = annotation_dir(root, "tennis")
+    corrlearn("propagate", str(frames_dir(root, "tennis")), "--mask", str(ann / "00000.png"),
               "--out", str(out), "--model", "resnet18")  # fmt: skip
     lines = [
         "| frame | PNG mode | palette = annotation's | ids written | IoU obj 1 | IoU obj 2 |",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from corrlearn.datasets.davis import annotation_dir, frames_dir
 from corrlearn.datasets.otb import OtbSequence, write_rects
 from corrlearn.errors import CorrlearnError
 
@@ -35,12 +36,10 @@ def davis_as_otb(
     from corrlearn.io.masks import read_mask
 
     davis_root, out_root = Path(davis_root), Path(out_root)
-    jpg_dir = davis_root / "JPEGImages" / "480p" / seq
-    ann_dir = davis_root / "Annotations" / "480p" / seq
+    jpg_dir = frames_dir(davis_root, seq)
+    ann_dir = annotation_dir(davis_root, seq)
     if not jpg_dir.is_dir() or not ann_dir.is_dir():
-        raise CorrlearnError(
-            f"{davis_root}: no DAVIS sequence {seq!r} (JPEGImages/480p and Annotations/480p)"
-        )
+        raise CorrlearnError(f"{davis_root}: no DAVIS sequence {seq!r} ({jpg_dir} and {ann_dir})")
     frames = sorted(jpg_dir.glob("*.jpg"))[:max_frames]
     img = out_root / seq / "img"
     img.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from corrlearn.datasets.davis import annotation_dir, frames_dir, list_sequences
 from corrlearn.errors import CorrlearnError
 
 SIZE = (240, 320)  # JHMDB frames, (H, W)
@@ -49,27 +50,25 @@ def davis_as_jhmdb(
     from corrlearn.io.masks import read_mask
 
     davis_root, out_root = Path(davis_root), Path(out_root)
-    jpg = davis_root / "JPEGImages" / "480p"
-    if not jpg.is_dir():
-        raise CorrlearnError(f"{davis_root}: not a DAVIS root (JPEGImages/480p missing)")
-    seqs = sequences or sorted(p.name for p in jpg.iterdir() if p.is_dir())
+    seqs = sequences or list_sequences(davis_root)
     shifts = trajectory(num_frames, max_shift)
     split_lines = []
     for i, seq in enumerate(seqs):
-        img = cv2.imread(str(jpg / seq / "00000.jpg"))
+        first = frames_dir(davis_root, seq) / "00000.jpg"
+        img = cv2.imread(str(first))
         if img is None:
-            raise CorrlearnError(f"{jpg / seq / '00000.jpg'}: frame missing or unreadable")
+            raise CorrlearnError(f"{first}: frame missing or unreadable")
         img = cv2.resize(img, SIZE[::-1], interpolation=cv2.INTER_AREA)
-        mask = read_mask(davis_root / "Annotations" / "480p" / seq / "00000.png").ids > 0
+        mask = read_mask(annotation_dir(davis_root, seq) / "00000.png").ids > 0
         mask = cv2.resize(mask.astype(np.uint8), SIZE[::-1], interpolation=cv2.INTER_NEAREST) > 0
         joints0 = sample_joints(mask, 15, np.random.default_rng([seed, i]))
-        frames_dir = out_root / "Rename_Images" / CLASS / seq
-        frames_dir.mkdir(parents=True, exist_ok=True)
+        out_frames = out_root / "Rename_Images" / CLASS / seq
+        out_frames.mkdir(parents=True, exist_ok=True)
         pos = np.zeros((2, 15, num_frames))
         for t, (dx, dy) in enumerate(shifts):
             m = np.float64([[1, 0, dx], [0, 1, dy]])
             cv2.imwrite(
-                str(frames_dir / f"{t + 1:05d}.png"),
+                str(out_frames / f"{t + 1:05d}.png"),
                 cv2.warpAffine(img, m, SIZE[::-1], borderMode=cv2.BORDER_REFLECT),
             )
             pos[:, :, t] = joints0 + np.array([[dx], [dy]]) + 1  # 1-indexed like JHMDB

@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from corrlearn.datasets.davis import RESOLUTION, annotation_dir, frames_dir, sequence_list_path
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.masks import VOID_ID, read_mask, write_mask
 
@@ -23,20 +24,20 @@ def two_object_sequence(
     src_root: str | os.PathLike,
     sequence: str,
     dst_root: str | os.PathLike,
-    resolution: str = "480p",
+    resolution: str = RESOLUTION,
     max_frames: int | None = None,
     void_px: int = 3,
 ) -> list[np.ndarray]:
     """Write ``sequence`` of the DAVIS-2016 root ``src_root`` as a two-object DAVIS-2017 sequence under
     ``dst_root`` (appending it to ``ImageSets/2017/val.txt``); return the id maps written."""
     src_root, dst_root = Path(src_root), Path(dst_root)
-    src_img = src_root / "JPEGImages" / resolution / sequence
-    src_ann = src_root / "Annotations" / resolution / sequence
+    src_img = frames_dir(src_root, sequence, resolution)
+    src_ann = annotation_dir(src_root, sequence, resolution)
     frames = sorted(src_img.glob("*.jpg"))[:max_frames]
     if not frames:
         raise CorrlearnError(f"{src_img}: no JPEG frames")
-    img_dir = dst_root / "JPEGImages" / "480p" / sequence
-    ann_dir = dst_root / "Annotations" / "480p" / sequence
+    img_dir = frames_dir(dst_root, sequence)
+    ann_dir = annotation_dir(dst_root, sequence)
     img_dir.mkdir(parents=True, exist_ok=True)
     ann_dir.mkdir(parents=True, exist_ok=True)
     kernel = np.ones((2 * void_px + 1, 2 * void_px + 1), np.uint8)
@@ -56,9 +57,8 @@ def two_object_sequence(
         ids[cv2.dilate(fg.astype(np.uint8), kernel).astype(bool) & ~fg] = VOID_ID
         write_mask(ann_dir / f"{jpg.stem}.png", ids)  # palette PNG, DAVIS palette
         out.append(ids)
-    lists = dst_root / "ImageSets" / "2017"
-    lists.mkdir(parents=True, exist_ok=True)
-    val = lists / "val.txt"
+    val = sequence_list_path(dst_root, "2017")
+    val.parent.mkdir(parents=True, exist_ok=True)
     names = val.read_text().split() if val.is_file() else []
     if sequence not in names:
         val.write_text("\n".join([*names, sequence]) + "\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from corrlearn.datasets.davis import frames_dir
 from corrlearn.datasets.otb import list_sequences, load_sequence, read_rects
 from corrlearn.errors import CorrlearnError
 
@@ -62,7 +63,7 @@ def test_davis_sequence_as_otb(davis_root, tmp_path):
     seq = davis_as_otb(davis_root, "blackswan", tmp_path, max_frames=10)
     loaded = load_sequence(tmp_path, "blackswan")
     assert len(loaded) == 10 and np.allclose(loaded.boxes, seq.boxes, atol=1e-3)
-    assert loaded.frames[0].resolve().parent == (davis_root / "JPEGImages" / "480p" / "blackswan").resolve()
+    assert loaded.frames[0].resolve().parent == frames_dir(davis_root, "blackswan").resolve()
     # 1-indexed boxes enclose the mask: width and height are positive and inside the 854x480 frame
     b = loaded.boxes
     assert (b[:, 2] > 0).all() and (b[:, 0] >= 1).all() and (b[:, 0] + b[:, 2] <= 855).all()
