@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
         check_output_dir(args.root, "--root (written by --from-davis)")
         from corrlearn.datasets.davis import list_sequences
-        from corrlearn.datasets.davis_boxes import davis_as_otb
+        from corrlearn.datasets.davis_derived import davis_as_otb
 
         seqs = args.sequences or list_sequences(args.from_davis)
         for s in seqs:

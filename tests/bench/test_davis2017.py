@@ -57,7 +57,7 @@ def test_propagate_tennis_keeps_void_out_and_writes_official_palette_pngs(davis2
 
 @pytest.mark.realdata
 def test_bench_and_eval_davis2017_two_objects(davis_train_root, tmp_path):
-    from corrlearn.datasets.davis_multi import two_object_sequence
+    from corrlearn.datasets.davis_derived import two_object_sequence
 
     root, seq = tmp_path / "DAVIS2017", "bear"
     masks = two_object_sequence(davis_train_root, seq, root, resolution="240p", max_frames=6)
