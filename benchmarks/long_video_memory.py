@@ -26,11 +26,11 @@ import numpy as np
 import torch
 
 from corrlearn import models
+from corrlearn.bench.plots import line_plot
 from corrlearn.datasets.davis import annotation_dir, frames_dir
 from corrlearn.io.atomic import write_json_atomic
 from corrlearn.io.frames import open_frames
 from corrlearn.io.masks import read_mask
-from corrlearn.plots import line_plot
 from corrlearn.propagate import get_preset, segment_video
 
 REPO = Path(__file__).resolve().parents[1]

@@ -230,9 +230,9 @@ def run(args: argparse.Namespace) -> int:
     from corrlearn.io.atomic import write_json_atomic
     from corrlearn.io.frames import open_frames
     from corrlearn.io.masks import write_mask
+    from corrlearn.io.overlay import check_overlay_path
     from corrlearn.io.writable import check_output_file
     from corrlearn.propagate import get_preset, plan, propagate_video
-    from corrlearn.render import check_overlay_path
 
     preset = get_preset(args.preset)
     if args.overlay:
@@ -304,7 +304,7 @@ def write_overlay(args: argparse.Namespace, frames, out: Path, like) -> None:
     from tqdm.auto import tqdm
 
     from corrlearn.io.masks import read_mask
-    from corrlearn.render import OverlayVideoWriter, overlay
+    from corrlearn.io.overlay import OverlayVideoWriter, overlay
 
     fps = args.fps or frames.fps
     times = frames.times if args.fps is None else None  # the source's own timing unless a rate is forced
