@@ -61,7 +61,13 @@ def register(p: argparse.ArgumentParser) -> None:
         help=f"encoder: {', '.join(models.available())} (default: the architecture --weights was saved from, "
         f"else {models.DEFAULT_MODEL})",
     )
-    p.add_argument("--stride", type=int, default=8, choices=(4, 8), help="feature stride")
+    p.add_argument(
+        "--stride",
+        type=int,
+        default=None,
+        choices=(4, 8),
+        help="feature stride (default 8; a ViT's is its patch size)",
+    )
     p.add_argument(
         "--weights",
         help="encoder checkpoint (default: the model's own weights; see tools/convert_checkpoint.py)",
@@ -256,6 +262,7 @@ def run(args: argparse.Namespace) -> int:
     encoder = models.create(
         args.model, stride=args.stride, input_space=preset.input_space, weights=args.weights
     )
+    args.stride = encoder.stride  # recorded in the run's configuration: the stride used
     segments = plan(len(frames), list(annotations), args.direction)
 
     out = Path(args.out)
