@@ -25,6 +25,7 @@ import torch
 
 from corrlearn import models
 from corrlearn.affinity import topk_affinity
+from corrlearn.datasets.davis import frames_dir
 from corrlearn.io.frames import open_frames
 from corrlearn.kernels import numba_topk
 from corrlearn.propagate import get_preset
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--frames", type=int, nargs=2, default=[0, 20])
     ap.add_argument("--out")
     args = ap.parse_args(argv)
-    frames = open_frames(Path(args.davis) / "JPEGImages/480p" / args.seq)
+    frames = open_frames(frames_dir(Path(args.davis), args.seq))
     imgs = [frames.read(i) for i in args.frames]
     preset = get_preset("crw")
     enc = models.create("resnet18")

@@ -3,7 +3,7 @@
 1. ``davis2017-fragments``: object counts of every shipped annotation against ``meta/davis.json`` (void 255 is
    not an object), and the format of the masks `corrlearn propagate` writes for tennis (2 objects + void):
    palette PNG, the annotation's palette, ids 0..N only, with per-object IoU on frame 1.
-2. A two-object sequence built from a DAVIS-2016 training mask (``corrlearn.datasets.davis_multi``), run through
+2. A two-object sequence built from a DAVIS-2016 training mask (``corrlearn.datasets.davis_derived``), run through
    `corrlearn bench davis --year 2017`: per-object J and F, and no void in the results.
 
     python benchmarks/davis2017_checks.py [--frames 20] [--sequence bear]
@@ -24,7 +24,8 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from corrlearn.datasets.davis_multi import two_object_sequence  # noqa: E402
+from corrlearn.datasets.davis import annotation_dir, annotations_root, frames_dir  # noqa: E402
+from corrlearn.datasets.davis_derived import two_object_sequence  # noqa: E402
 from corrlearn.io.atomic import write_text_atomic  # noqa: E402
 from corrlearn.io.masks import VOID_ID, read_mask  # noqa: E402
 from corrlearn.metrics.davis import count_objects, db_eval_iou  # noqa: E402
@@ -52,7 +53,7 @@ def fragment_counts(root: Path) -> list[str]:
         "| sequence | frame | ids in the PNG | objects | davis.json | match |",
         "|---|---|---|---:|---:|---|",
     ]
-    for seq_dir in sorted((root / "Annotations" / "480p").iterdir()):
+    for seq_dir in sorted(annotations_root(root).iterdir()):
         for png in sorted(seq_dir.glob("*.png")):
             m = read_mask(png)
             n, want = count_objects(m.ids), meta[seq_dir.name]["num_objects"]
@@ -65,8 +66,8 @@ def fragment_counts(root: Path) -> list[str]:
 
 def tennis_propagation(root: Path, work: Path) -> list[str]:
     out = work / "tennis"
-    ann = root / "Annotations" / "480p" / "tennis"
-    corrlearn("propagate", str(root / "JPEGImages" / "480p" / "tennis"), "--mask", str(ann / "00000.png"),
+    ann = annotation_dir(root, "tennis")
+    corrlearn("propagate", str(frames_dir(root, "tennis")), "--mask", str(ann / "00000.png"),
               "--out", str(out), "--model", "resnet18")  # fmt: skip
     lines = [
         "| frame | PNG mode | palette = annotation's | ids written | IoU obj 1 | IoU obj 2 |",
@@ -130,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             "of 0 for it in frame 1 is a propagation miss of the random-init encoder, not a format problem.",
             "",
             f"Two objects + void band built from DAVIS-2016 training `{args.sequence}` (240p, first {args.frames} frames;",
-            "`corrlearn.datasets.davis_multi`), `corrlearn bench davis --year 2017`, scored per object (first and",
+            "`corrlearn.datasets.davis_derived`), `corrlearn bench davis --year 2017`, scored per object (first and",
             "last frame excluded):",
             "",
             *synth,

@@ -19,6 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from corrlearn.datasets.davis import annotation_dir, frames_dir  # noqa: E402
 from corrlearn.io.atomic import write_json_atomic  # noqa: E402
 
 
@@ -45,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     from corrlearn.propagate import get_preset, segment_video
 
     preset = get_preset(args.preset)
-    frames = open_frames(args.root / "JPEGImages" / "480p" / args.sequence)
-    first = read_mask(args.root / "Annotations" / "480p" / args.sequence / f"{frames.names[0]}.png").ids
+    frames = open_frames(frames_dir(args.root, args.sequence))
+    first = read_mask(annotation_dir(args.root, args.sequence) / f"{frames.names[0]}.png").ids
     clip = [frames.read(i) for i in range(args.frames)]
     result = {
         "sequence": args.sequence,

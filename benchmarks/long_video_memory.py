@@ -26,10 +26,11 @@ import numpy as np
 import torch
 
 from corrlearn import models
+from corrlearn.bench.plots import line_plot
+from corrlearn.datasets.davis import annotation_dir, frames_dir
 from corrlearn.io.atomic import write_json_atomic
 from corrlearn.io.frames import open_frames
 from corrlearn.io.masks import read_mask
-from corrlearn.plots import line_plot
 from corrlearn.propagate import get_preset, segment_video
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,8 +64,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", default=str(REPO / "benchmarks/results/long_video_memory"))
     args = ap.parse_args(argv)
 
-    src = open_frames(Path(args.davis) / "JPEGImages/480p" / args.seq)
-    first = read_mask(Path(args.davis) / "Annotations/480p" / args.seq / "00000.png")
+    src = open_frames(frames_dir(Path(args.davis), args.seq))
+    first = read_mask(annotation_dir(Path(args.davis), args.seq) / "00000.png")
     preset = get_preset("crw").replace(short_side=args.short_side or None)
     order = list(ping_pong(len(src), args.frames))
     samples = {"frame": [], "rss_mib": [], "peak_mib": [], "elapsed_s": []}

@@ -21,6 +21,7 @@ from tqdm import tqdm
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from corrlearn.datasets.davis import frames_root  # noqa: E402
 from corrlearn.models.efficientnet import pretrained_path  # noqa: E402
 
 MIB = 1 << 20
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=REPO / "runs" / "gpu-carry")
     p.add_argument("--budget-mib", type=float, default=64.0, help="frames + weights, in MiB")
     args = p.parse_args(argv)
-    src = args.src / "JPEGImages" / "240p"
+    src = frames_root(args.src, "240p")
     frames = sorted(src.glob("*/*.jpg"))
     if not frames:
         raise SystemExit(f"{src}: no frames found")

@@ -13,7 +13,7 @@ rm -rf clip.mp4 ann gt ref out ov*.mp4
 python - <<'PY'
 import os
 from corrlearn.io.frames import open_frames
-from corrlearn.render import OverlayVideoWriter
+from corrlearn.io.overlay import OverlayVideoWriter
 src = open_frames(os.environ["D"] + "/JPEGImages/480p/blackswan")
 import cv2, numpy as np
 from PIL import Image

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from corrlearn.datasets.davis import frames_root
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -20,7 +22,7 @@ def data_root() -> Path:
 def davis_root() -> Path:
     """DAVIS-2016 val root; tests that use it are skipped, with the reason, when it is absent."""
     root = data_root() / "davis2016-val"
-    if not (root / "JPEGImages" / "480p").is_dir():
+    if not frames_root(root).is_dir():
         pytest.skip(f"real data not found: {root} (set CORRLEARN_DATA to the folder holding davis2016-val)")
     return root
 
@@ -55,7 +57,7 @@ def davis2017_fragments() -> Path:
 def davis_train_root() -> Path:
     """The 30 DAVIS-2016 training sequences at 240p (unlabeled video for training tests); skipped when absent."""
     root = data_root() / "davis2016-train-240p"
-    if not (root / "JPEGImages" / "240p").is_dir():
+    if not frames_root(root, "240p").is_dir():
         pytest.skip(
             f"real data not found: {root} (set CORRLEARN_DATA to the folder holding davis2016-train-240p)"
         )

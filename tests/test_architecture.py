@@ -26,8 +26,6 @@ LAYERS: dict[str, int] = {
     "affinity": 4,
     "losses": 4,
     "propagate": 5,
-    "plots": 6,
-    "render": 6,
     "train": 6,
     "tracking": 7,
     "bench": 8,

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from corrlearn.io.masks import DAVIS_PALETTE, read_mask
-from corrlearn.render import OverlayVideoWriter
+from corrlearn.io.overlay import OverlayVideoWriter
 from tests.conftest import REPO
 from tests.synthetic import translating_video
 

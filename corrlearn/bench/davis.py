@@ -14,6 +14,7 @@ import numpy as np
 
 from corrlearn.bench.base import Benchmark
 from corrlearn.bench.runner import RESULTS, Runner
+from corrlearn.datasets.davis import RESOLUTION
 from corrlearn.errors import CorrlearnError
 
 BASELINES = ("copy-first",)
@@ -29,7 +30,7 @@ class DavisBench(Benchmark):
     preset: str = "crw"
     year: str = "2016"
     baseline: str | None = None
-    resolution: str = "480p"
+    resolution: str = RESOLUTION
     overrides: dict | None = None
     sequences: list[str] | None = None
 
@@ -75,23 +76,23 @@ class DavisBench(Benchmark):
         self.year = str(config.get("year", self.year))
 
     def items(self) -> list[str]:
-        from corrlearn.metrics.davis import read_sequence_list
+        from corrlearn.datasets.davis import frames_dir, read_sequence_list
 
         seqs = list(self.sequences) if self.sequences else read_sequence_list(self.root, self.year)
         for s in seqs:
-            if not (self.root / "JPEGImages" / self.resolution / s).is_dir():
+            if not frames_dir(self.root, s, self.resolution).is_dir():
                 raise CorrlearnError(
-                    f"{self.root / 'JPEGImages' / self.resolution / s}: sequence frames not found"
+                    f"{frames_dir(self.root, s, self.resolution)}: sequence frames not found"
                 )
         return seqs
 
     def work(self, seq: str, out: Path, progress: bool = True) -> dict:
         """Write ``out/<frame>.png`` for every frame of ``seq``; return the sequence's record."""
+        from corrlearn.datasets.davis import annotation_dir, frames_dir, gt_frame_names
         from corrlearn.io.frames import open_frames
         from corrlearn.io.masks import VOID_ID, check_first_mask, read_mask, write_mask
-        from corrlearn.metrics.davis import annotation_dir, gt_frame_names
 
-        frames = open_frames(self.root / "JPEGImages" / self.resolution / seq)
+        frames = open_frames(frames_dir(self.root, seq, self.resolution))
         first_path = (
             annotation_dir(self.root, seq, self.resolution)
             / f"{gt_frame_names(self.root, seq, self.resolution)[0]}.png"

@@ -230,9 +230,9 @@ def evaluate_files(
 
     A joint never predicted in a video is an error (see :func:`check_predicted_joints`) unless
     ``allow_missing_joints``; those joints are listed in the result's ``unpredicted_joints``."""
+    from corrlearn.bench.plots import pck_plot
     from corrlearn.io.atomic import write_text_atomic
     from corrlearn.metrics.pck import PckAccumulator, pck_from_distances
-    from corrlearn.plots import pck_plot
 
     acc = PckAccumulator(num_joints=15, skip_first=skip_first, visible_rule=visible_rule)
     rows = ["video,frames," + ",".join(f"PCK@{a:g}" for a in ALPHAS)]

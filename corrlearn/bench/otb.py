@@ -142,10 +142,10 @@ def evaluate_files(
 ) -> dict:
     """Score {method: {sequence: result file}} in ``protocol``'s convention; write per-sequence.csv (all
     methods) and success/precision PNGs titled with the dataset label and the protocol."""
+    from corrlearn.bench.plots import otb_plots
     from corrlearn.datasets.otb import load_sequence, read_rects
     from corrlearn.io.atomic import write_text_atomic
     from corrlearn.metrics.otb import dataset_scores, sequence_scores
-    from corrlearn.plots import otb_plots
 
     _protocol(protocol)
     rows = ["protocol,method,sequence,frames,invalid_gt,auc,precision@20,success@0.5,norm_precision"]

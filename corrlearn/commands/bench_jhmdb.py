@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         from corrlearn.io.writable import check_output_dir
 
         check_output_dir(args.root, "--root (written by --from-davis)")
-        from corrlearn.datasets.davis_keypoints import davis_as_jhmdb
+        from corrlearn.datasets.davis_derived import davis_as_jhmdb
 
         davis_as_jhmdb(args.from_davis, args.root, sequences=args.davis_sequences, num_frames=args.frames)
     if not args.root.is_dir():

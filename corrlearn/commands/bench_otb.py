@@ -75,9 +75,10 @@ def run(args: argparse.Namespace) -> int:
         from corrlearn.io.writable import check_output_dir
 
         check_output_dir(args.root, "--root (written by --from-davis)")
-        from corrlearn.datasets.davis_boxes import davis_as_otb
+        from corrlearn.datasets.davis import list_sequences
+        from corrlearn.datasets.davis_derived import davis_as_otb
 
-        seqs = args.sequences or sorted(p.name for p in (args.from_davis / "JPEGImages" / "480p").iterdir())
+        seqs = args.sequences or list_sequences(args.from_davis)
         for s in seqs:
             davis_as_otb(args.from_davis, s, args.root, args.max_frames)
     if not args.root.is_dir():

@@ -61,7 +61,13 @@ def register(p: argparse.ArgumentParser) -> None:
         help=f"encoder: {', '.join(models.available())} (default: the architecture --weights was saved from, "
         f"else {models.DEFAULT_MODEL})",
     )
-    p.add_argument("--stride", type=int, default=8, choices=(4, 8), help="feature stride")
+    p.add_argument(
+        "--stride",
+        type=int,
+        default=None,
+        choices=(4, 8),
+        help="feature stride (default 8; a ViT's is its patch size)",
+    )
     p.add_argument(
         "--weights",
         help="encoder checkpoint (default: the model's own weights; see tools/convert_checkpoint.py)",
@@ -230,9 +236,9 @@ def run(args: argparse.Namespace) -> int:
     from corrlearn.io.atomic import write_json_atomic
     from corrlearn.io.frames import open_frames
     from corrlearn.io.masks import write_mask
+    from corrlearn.io.overlay import check_overlay_path
     from corrlearn.io.writable import check_output_file
     from corrlearn.propagate import get_preset, plan, propagate_video
-    from corrlearn.render import check_overlay_path
 
     preset = get_preset(args.preset)
     if args.overlay:
@@ -256,6 +262,7 @@ def run(args: argparse.Namespace) -> int:
     encoder = models.create(
         args.model, stride=args.stride, input_space=preset.input_space, weights=args.weights
     )
+    args.stride = encoder.stride  # recorded in the run's configuration: the stride used
     segments = plan(len(frames), list(annotations), args.direction)
 
     out = Path(args.out)
@@ -304,7 +311,7 @@ def write_overlay(args: argparse.Namespace, frames, out: Path, like) -> None:
     from tqdm.auto import tqdm
 
     from corrlearn.io.masks import read_mask
-    from corrlearn.render import OverlayVideoWriter, overlay
+    from corrlearn.io.overlay import OverlayVideoWriter, overlay
 
     fps = args.fps or frames.fps
     times = frames.times if args.fps is None else None  # the source's own timing unless a rate is forced

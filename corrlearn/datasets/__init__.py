@@ -11,8 +11,9 @@ Pointing the runners at the full datasets:
 * Other methods' outputs: ``corrlearn eval jhmdb --root ROOT --results DIR`` (``DIR/<class>/<video>.npy``,
   2 x 15 x T pixels) and ``corrlearn eval otb --root ROOT --results DIR...`` (``DIR/<Seq>.txt`` boxes).
 
-Without the datasets, :mod:`.davis_keypoints` and :mod:`.davis_boxes` turn DAVIS sequences into
-benchmarks in the same layouts (``--from-davis`` on both bench commands).
+Without the datasets, :mod:`.davis_derived` turns DAVIS sequences into benchmarks in the same layouts
+(``--from-davis`` on both bench commands), and into a two-object DAVIS-2017 sequence. :mod:`.davis` holds
+the DAVIS folder layout itself.
 """
 
 from corrlearn.datasets.jhmdb import JhmdbVideo, load_jhmdb, read_joints, split_videos

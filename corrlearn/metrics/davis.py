@@ -35,6 +35,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from corrlearn.datasets.davis import RESOLUTION, annotation_dir, gt_frame_names, read_sequence_list
 from corrlearn.errors import CorrlearnError
 
 BOUND_TH = 0.008
@@ -337,30 +338,7 @@ def global_metrics(records: Sequence[ObjectRecord]) -> dict[str, float]:
     }
 
 
-# --------------------------------------------------------------------------------------------- datasets
-def read_sequence_list(root: str | os.PathLike, year: str = "2016", subset: str = "val") -> list[str]:
-    """Sequence names from ``ImageSets/<year>/<subset>.txt`` (blank lines skipped)."""
-    path = Path(root) / "ImageSets" / str(year) / f"{subset}.txt"
-    if not path.is_file():
-        raise CorrlearnError(f"{path}: sequence list not found (is {root} a DAVIS root for {year}?)")
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
-
-
-def annotation_dir(root: str | os.PathLike, sequence: str, resolution: str = "480p") -> Path:
-    return Path(root) / "Annotations" / resolution / sequence
-
-
-def gt_frame_names(root: str | os.PathLike, sequence: str, resolution: str = "480p") -> list[str]:
-    """Sorted stems of a sequence's ground-truth PNGs (the official frame list)."""
-    folder = annotation_dir(root, sequence, resolution)
-    if not folder.is_dir():
-        raise CorrlearnError(f"{folder}: annotation folder for sequence {sequence!r} not found")
-    names = sorted(p.stem for p in folder.iterdir() if p.suffix == ".png" and not p.name.startswith("."))
-    if not names:
-        raise CorrlearnError(f"{folder}: no annotation PNGs")
-    return names
-
-
+# --------------------------------------------------------------------------------------------- files
 def _read_ids(path: Path) -> np.ndarray:
     from corrlearn.io.masks import read_mask
 
@@ -393,7 +371,7 @@ def evaluate_sequence_files(
     sequence: str,
     void: str = "background",
     bound_th: float = BOUND_TH,
-    resolution: str = "480p",
+    resolution: str = RESOLUTION,
     year: str = "2017",
 ) -> list[ObjectRecord]:
     """Score ``results_dir/<sequence>/<frame>.png`` against the DAVIS ground truth, one frame at a time.

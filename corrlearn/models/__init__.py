@@ -28,7 +28,7 @@ from corrlearn.models.efficientnet import EfficientNetLite, pretrained_path
 from corrlearn.models.encoder import Encoder, ResNetEncoder
 from corrlearn.models.normalize import INPUT_SPACES
 from corrlearn.models.resnet import PADDINGS, BasicBlock, Bottleneck, seeded_init_
-from corrlearn.models.vit import VIT_CONFIGS, VitEncoder, seeded_vit_init_
+from corrlearn.models.vit import VIT_CONFIGS, VitEncoder, seeded_vit_init_, vit_name_for
 
 #: Seed of the random initialisation of the ResNets (see README, "Default encoder").
 DEFAULT_SEED = 0
@@ -159,8 +159,9 @@ for _name in VIT_CONFIGS:
 def model_for_weights(weights: str | os.PathLike | None) -> str:
     """The architecture a checkpoint was saved from, for when the user names only ``--weights``.
 
-    corrlearn's own checkpoints record ``model_name``; otherwise torchvision-style ResNet keys select
-    resnet50 (bottleneck ``conv3``) or resnet18; anything else (or no weights) gives :data:`DEFAULT_MODEL`.
+    corrlearn's own and converted checkpoints record ``model_name``; otherwise DINO ViT keys select the ViT of
+    their width and patch size, torchvision-style ResNet keys resnet50 (bottleneck ``conv3``) or resnet18;
+    anything else (or no weights) gives :data:`DEFAULT_MODEL`.
     """
     if weights is None:
         return DEFAULT_MODEL
@@ -174,9 +175,13 @@ def model_for_weights(weights: str | os.PathLike | None) -> str:
     if isinstance(name, str) and name in available():
         return name
     try:  # the object already loaded: no second read of the file
-        keys = set(extract_state_dict(obj, os.fspath(weights)))
+        state = extract_state_dict(obj, os.fspath(weights))
     except CorrlearnError:
         return DEFAULT_MODEL
+    vit = vit_name_for(state)
+    if vit is not None:
+        return vit
+    keys = set(state)
     if "layer1.0.conv3.weight" in keys:
         return "resnet50"
     if "conv1.weight" in keys:

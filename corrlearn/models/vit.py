@@ -14,6 +14,7 @@ they are; the classification head is not part of the encoder.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
@@ -40,6 +41,19 @@ VIT_CONFIGS: dict[str, VitConfig] = {
     "vit-b16": VitConfig(16, 768, 12, 12),
     "vit-b8": VitConfig(8, 768, 12, 12),
 }
+
+
+def vit_name_for(state: Mapping[str, torch.Tensor]) -> str | None:
+    """The :data:`VIT_CONFIGS` name whose width and patch size ``patch_embed.proj.weight`` has
+    ((dim, 3, patch, patch): 384 -> ViT-S, 768 -> ViT-B), or None when the state dict is no such ViT."""
+    weight = state.get("patch_embed.proj.weight")
+    if not isinstance(weight, torch.Tensor) or weight.ndim != 4 or weight.shape[-1] != weight.shape[-2]:
+        return None
+    dim, patch = int(weight.shape[0]), int(weight.shape[-1])
+    for name, cfg in VIT_CONFIGS.items():
+        if (cfg.embed_dim, cfg.patch_size) == (dim, patch):
+            return name
+    return None
 
 
 class _PatchEmbed(nn.Module):

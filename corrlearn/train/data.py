@@ -36,6 +36,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from corrlearn.datasets.davis import frames_root as davis_frames_root
+from corrlearn.datasets.davis import is_davis_root
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.frames import IMAGE_EXTS, VIDEO_EXTS, _natural_key, open_frames
 
@@ -62,8 +64,8 @@ def discover_videos(roots: list[str], sequences: list[str] | None = None) -> lis
         r = Path(root)
         if not r.exists():
             raise CorrlearnError(f"{root}: data root does not exist")
-        if (r / "JPEGImages" / "480p").is_dir():
-            r = r / "JPEGImages" / "480p"
+        if is_davis_root(r):
+            r = davis_frames_root(r)
         if r.is_file():
             if r.suffix.lower() not in VIDEO_EXTS:
                 raise CorrlearnError(f"{root}: not a folder or a video file")

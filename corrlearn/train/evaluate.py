@@ -29,14 +29,9 @@ def davis_jf(
     ``short_side`` overrides the preset's working resolution (e.g. 240 on CPU); masks are scored at full size.
     ``max_frames`` scores only the first frames of each sequence (a quick check, not the benchmark protocol).
     """
+    from corrlearn.datasets.davis import annotation_dir, frames_dir, gt_frame_names
     from corrlearn.io.frames import open_frames
-    from corrlearn.metrics.davis import (
-        _read_ids,
-        annotation_dir,
-        evaluate_sequence,
-        global_metrics,
-        gt_frame_names,
-    )
+    from corrlearn.metrics.davis import _read_ids, evaluate_sequence, global_metrics
     from corrlearn.propagate import get_preset, segment_video
 
     preset = get_preset(preset_name)
@@ -49,12 +44,12 @@ def davis_jf(
     try:
         with torch.no_grad():
             for seq in sequences:
-                frames_dir = root / "JPEGImages" / "480p" / seq
-                if not frames_dir.is_dir():
-                    raise CorrlearnError(f"{frames_dir}: evaluation sequence not found")
+                folder = frames_dir(root, seq)
+                if not folder.is_dir():
+                    raise CorrlearnError(f"{folder}: evaluation sequence not found")
                 names = gt_frame_names(root, seq)[:max_frames]
                 gt = [_read_ids(annotation_dir(root, seq) / f"{n}.png") for n in names]
-                src = open_frames(frames_dir)
+                src = open_frames(folder)
                 # stop reading at the last scored frame: with max_frames the rest is never computed
                 pred = list(
                     islice(

@@ -16,6 +16,7 @@ from PIL import Image
 
 from corrlearn.bench.options import parse_overrides
 from corrlearn.cli import main
+from corrlearn.datasets.davis import annotation_dir
 from corrlearn.errors import CorrlearnError
 from corrlearn.metrics.davis import evaluate
 
@@ -55,7 +56,7 @@ def test_copy_first_baseline_end_to_end(davis_root, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "J&F-Mean" in printed and "car-shadow" in printed
     for seq in TWO:
-        gt = sorted((davis_root / "Annotations" / "480p" / seq).glob("*.png"))
+        gt = sorted(annotation_dir(davis_root, seq).glob("*.png"))
         pngs = sorted((out / "results" / seq).glob("*.png"))
         assert [p.name for p in pngs] == [p.name for p in gt]
         img = Image.open(pngs[-1])

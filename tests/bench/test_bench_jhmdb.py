@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from corrlearn.cli import main
-from corrlearn.datasets.davis_keypoints import davis_as_jhmdb
+from corrlearn.datasets.davis_derived import davis_as_jhmdb
 from corrlearn.datasets.jhmdb import load_jhmdb
 
 

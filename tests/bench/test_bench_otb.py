@@ -38,7 +38,7 @@ def test_bench_otb_dcf_from_davis_resumes_and_matches_eval(davis_root, tmp_path,
 
 @pytest.mark.realdata
 def test_eval_otb_perfect_and_constant_trackers(davis_root, tmp_path):
-    from corrlearn.datasets.davis_boxes import davis_as_otb
+    from corrlearn.datasets.davis_derived import davis_as_otb
 
     root = tmp_path / "otb"
     davis_as_otb(davis_root, "car-shadow", root, max_frames=10)

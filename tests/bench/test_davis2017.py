@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from corrlearn.cli import main
+from corrlearn.datasets.davis import annotation_dir, frames_dir
 from corrlearn.io.masks import DAVIS_PALETTE, VOID_ID, read_mask
 from corrlearn.metrics.davis import count_objects
 
@@ -22,20 +23,20 @@ from corrlearn.metrics.davis import count_objects
 def test_fragment_object_counts_match_davis_json(davis2017_fragments):
     meta = json.loads((davis2017_fragments / "meta" / "davis.json").read_text())["sequences"]
     for seq, ids in (("tennis", {0, 1, 2, VOID_ID}), ("bear", {0, 1, VOID_ID})):
-        for png in sorted((davis2017_fragments / "Annotations" / "480p" / seq).glob("*.png")):
+        for png in sorted(annotation_dir(davis2017_fragments, seq).glob("*.png")):
             m = read_mask(png)
             assert m.palette is not None and not m.binary  # a palette PNG
             assert set(np.unique(m.ids).tolist()) <= ids
             assert m.num_objects == count_objects(m.ids) == meta[seq]["num_objects"]
         assert m.palette[:9] == DAVIS_PALETTE[:9]
-    first = read_mask(davis2017_fragments / "Annotations" / "480p" / "tennis" / "00000.png").ids
+    first = read_mask(annotation_dir(davis2017_fragments, "tennis") / "00000.png").ids
     assert VOID_ID in first and count_objects(first) == 2  # the void border is not an object
 
 
 @pytest.mark.realdata
 def test_propagate_tennis_keeps_void_out_and_writes_official_palette_pngs(davis2017_fragments, tmp_path):
-    seq = davis2017_fragments / "JPEGImages" / "480p" / "tennis"
-    first = davis2017_fragments / "Annotations" / "480p" / "tennis" / "00000.png"
+    seq = frames_dir(davis2017_fragments, "tennis")
+    first = annotation_dir(davis2017_fragments, "tennis") / "00000.png"
     out = tmp_path / "tennis"
     assert main(["propagate", str(seq), "--mask", str(first), "--out", str(out), "--quiet"]) == 0
     ann = Image.open(first)
@@ -48,7 +49,7 @@ def test_propagate_tennis_keeps_void_out_and_writes_official_palette_pngs(davis2
         assert set(np.unique(ids).tolist()) <= {0, 1, 2}  # void never written, never propagated
         if name == "00000":
             assert set(np.unique(ids).tolist()) == {0, 1, 2}  # the annotation, void set to background
-    gt = read_mask(davis2017_fragments / "Annotations" / "480p" / "tennis" / "00001.png").ids
+    gt = read_mask(annotation_dir(davis2017_fragments, "tennis") / "00001.png").ids
     # the player (17k px) lands on its ground truth; the racket (362 px, ~6 feature cells) may be lost by
     # the random encoder, which is a result, not a format error
     assert ((ids == 1) & (gt == 1)).sum() / (ids == 1).sum() > 0.5
@@ -56,7 +57,7 @@ def test_propagate_tennis_keeps_void_out_and_writes_official_palette_pngs(davis2
 
 @pytest.mark.realdata
 def test_bench_and_eval_davis2017_two_objects(davis_train_root, tmp_path):
-    from corrlearn.datasets.davis_multi import two_object_sequence
+    from corrlearn.datasets.davis_derived import two_object_sequence
 
     root, seq = tmp_path / "DAVIS2017", "bear"
     masks = two_object_sequence(davis_train_root, seq, root, resolution="240p", max_frames=6)
@@ -104,7 +105,7 @@ def test_eval_davis_2016_reads_two_level_grayscale_results(davis_root, tmp_path)
     """0/128 grayscale results: the DAVIS-2016 reading (> max / 2) gives the object, not 'object id 128'."""
     res = tmp_path / "res" / "car-shadow"
     res.mkdir(parents=True)
-    ann = davis_root / "Annotations" / "480p" / "car-shadow"
+    ann = annotation_dir(davis_root, "car-shadow")
     for png in sorted(ann.glob("*.png")):
         gt = np.array(Image.open(png)) > 0
         Image.fromarray(np.where(gt, 128, 0).astype(np.uint8), mode="L").save(res / png.name)

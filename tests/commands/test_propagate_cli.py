@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from corrlearn.cli import main
+from corrlearn.datasets.davis import annotation_dir, frames_dir
 from corrlearn.io.masks import DAVIS_PALETTE, read_mask
 from tests.synthetic import translating_video
 
@@ -231,7 +232,7 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys, request, problem, expecte
 
 def _real_clip(davis_root, tmp_path, seq, n, scale):
     """The first ``n`` frames of a DAVIS sequence, resized by ``scale`` (masks nearest), in a temporary folder."""
-    src = davis_root / "JPEGImages" / "480p" / seq
+    src = frames_dir(davis_root, seq)
     d, a = tmp_path / seq, tmp_path / f"{seq}-gt"
     d.mkdir()
     a.mkdir()
@@ -239,20 +240,20 @@ def _real_clip(davis_root, tmp_path, seq, n, scale):
         img = cv2.imread(str(f))
         size = (round(img.shape[1] * scale), round(img.shape[0] * scale))
         cv2.imwrite(str(d / f.name), cv2.resize(img, size, interpolation=cv2.INTER_AREA))
-        gt = np.array(Image.open(davis_root / "Annotations" / "480p" / seq / f"{f.stem}.png"))
+        gt = np.array(Image.open(annotation_dir(davis_root, seq) / f"{f.stem}.png"))
         Image.fromarray(cv2.resize(gt, size, interpolation=cv2.INTER_NEAREST)).save(a / f"{f.stem}.png")
     return d, a
 
 
 @pytest.mark.realdata
 def test_truncated_real_frame_is_refused(davis_root, tmp_path, capsys):
-    src = davis_root / "JPEGImages" / "480p" / "blackswan"
+    src = frames_dir(davis_root, "blackswan")
     d = tmp_path / "frames"
     d.mkdir()
     for f in sorted(src.glob("*.jpg"))[:3]:
         shutil.copy(f, d / f.name)
     (d / "00001.jpg").write_bytes((src / "00001.jpg").read_bytes()[:5000])  # the first 5,000 bytes
-    mask = davis_root / "Annotations" / "480p" / "blackswan" / "00000.png"
+    mask = annotation_dir(davis_root, "blackswan") / "00000.png"
     out = tmp_path / "out"
     assert _run("propagate", d, "--mask", mask, "--out", out, "--quiet") == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -290,7 +291,7 @@ def test_cli_on_a_short_real_clip_from_its_middle_frame(davis_root, tmp_path):
 @pytest.mark.slow
 def test_cli_on_real_sequence_with_overlay(davis_root, tmp_path):
     seq = "motocross-jump"
-    frames_dir = davis_root / "JPEGImages" / "480p" / seq
+    src = frames_dir(davis_root, seq)
     out = tmp_path / "masks"
     exe = shutil.which("corrlearn") or sys.executable
     cmd = [exe] if exe.endswith("corrlearn") else [exe, "-m", "corrlearn"]
@@ -298,9 +299,9 @@ def test_cli_on_real_sequence_with_overlay(davis_root, tmp_path):
         [
             *cmd,
             "propagate",
-            str(frames_dir),
+            str(src),
             "--mask",
-            str(davis_root / "Annotations" / "480p" / seq / "00000.png"),
+            str(annotation_dir(davis_root, seq) / "00000.png"),
             "--out",
             str(out),
             "--overlay",
@@ -310,7 +311,7 @@ def test_cli_on_real_sequence_with_overlay(davis_root, tmp_path):
         text=True,
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    names = sorted(p.stem for p in frames_dir.glob("*.jpg"))
+    names = sorted(p.stem for p in src.glob("*.jpg"))
     assert sorted(p.stem for p in out.glob("*.png")) == names
     # binary 0/255 annotations come back as 0/255 masks
     assert set(np.unique(np.array(Image.open(out / f"{names[-1]}.png")))) <= {0, 255}

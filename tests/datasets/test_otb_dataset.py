@@ -1,4 +1,4 @@
-"""OTB loader: separators, frame-range quirks, multi-target sequences; a DAVIS sequence as a real one."""
+"""OTB loader: separators, frame-range quirks, multi-target sequences."""
 
 from __future__ import annotations
 
@@ -53,16 +53,3 @@ def test_frame_range_quirk_and_multi_target(tmp_path):
         load_sequence(tmp_path, "Bad")
     with pytest.raises(CorrlearnError, match="not found"):
         load_sequence(tmp_path, "Nope")
-
-
-@pytest.mark.realdata
-def test_davis_sequence_as_otb(davis_root, tmp_path):
-    from corrlearn.datasets.davis_boxes import davis_as_otb
-
-    seq = davis_as_otb(davis_root, "blackswan", tmp_path, max_frames=10)
-    loaded = load_sequence(tmp_path, "blackswan")
-    assert len(loaded) == 10 and np.allclose(loaded.boxes, seq.boxes, atol=1e-3)
-    assert loaded.frames[0].resolve().parent == (davis_root / "JPEGImages" / "480p" / "blackswan").resolve()
-    # 1-indexed boxes enclose the mask: width and height are positive and inside the 854x480 frame
-    b = loaded.boxes
-    assert (b[:, 2] > 0).all() and (b[:, 0] >= 1).all() and (b[:, 0] + b[:, 2] <= 855).all()

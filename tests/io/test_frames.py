@@ -9,7 +9,7 @@ import pytest
 
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.frames import FOLDER_FPS, open_frames, read_image
-from corrlearn.render import OverlayVideoWriter
+from corrlearn.io.overlay import OverlayVideoWriter
 from tests.synthetic import textured_image
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from corrlearn.affinity import propagate_labels, topk_affinity, transfer, within_radius
+from corrlearn.datasets.davis import frames_dir
 
 
 def make_inputs(h, w, m, c, seed, ties=False, dtype=torch.float32):
@@ -66,7 +67,7 @@ def real_features(davis_root, seq="bmx-trees", n=3, size=(120, 216)):
 
     from corrlearn.models import create
 
-    folder = davis_root / "JPEGImages" / "480p" / seq
+    folder = frames_dir(davis_root, seq)
     frames = []
     for i in range(n):
         img = Image.open(folder / f"{i:05d}.jpg").convert("RGB").resize((size[1], size[0]), Image.BILINEAR)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from corrlearn import models
+from corrlearn.datasets.davis import frames_dir
 from corrlearn.errors import CorrlearnError
 from corrlearn.labels import BoxCodec, KeypointCodec, LabelCodec, MaskCodec
 from corrlearn.metrics.otb import sequence_scores
@@ -25,7 +26,7 @@ def test_mask_codec_rejects_a_mask_of_another_size():
 
 
 def _shifted(davis_root, seq: str, size: tuple[int, int], shifts) -> list[np.ndarray]:
-    img = cv2.cvtColor(cv2.imread(str(davis_root / "JPEGImages/480p" / seq / "00000.jpg")), cv2.COLOR_BGR2RGB)
+    img = cv2.cvtColor(cv2.imread(str(frames_dir(davis_root, seq) / "00000.jpg")), cv2.COLOR_BGR2RGB)
     img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
     return [
         cv2.warpAffine(img, np.float64([[1, 0, dx], [0, 1, dy]]), size, borderMode=cv2.BORDER_REFLECT)

@@ -9,6 +9,7 @@ import pytest
 import torch
 from helpers import tiny_encoder
 
+from corrlearn.datasets.davis import frames_root
 from corrlearn.losses.prp import PRPObjective, motion_attention, weighted_mse
 
 
@@ -71,7 +72,7 @@ def test_middle_frame_prediction_starts_from_the_neighbours_mean():
 def test_rate_sampling_on_real_video(davis_train_root):
     from corrlearn.train.data import ClipDataset, discover_videos
 
-    videos = discover_videos([str(davis_train_root / "JPEGImages" / "240p")], ["bear"])
+    videos = discover_videos([str(frames_root(davis_train_root, "240p"))], ["bear"])
     ds = ClipDataset(
         videos,
         "rates",
@@ -102,7 +103,7 @@ def test_prp_training_lowers_the_loss_on_real_frames(davis_train_root):
 
     from corrlearn.train.data import ClipDataset, discover_videos
 
-    videos = discover_videos([str(davis_train_root / "JPEGImages" / "240p")], ["bear", "boat", "dance-jump"])
+    videos = discover_videos([str(frames_root(davis_train_root, "240p"))], ["bear", "boat", "dance-jump"])
     ds = ClipDataset(
         videos, "rates", clip_len=3, frame_gap=(1, 1), crop_size=64, crop_scale=(0.6, 0.9), rates=(2, 4, 8)
     )

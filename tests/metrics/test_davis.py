@@ -13,6 +13,7 @@ from PIL import Image
 from scipy import ndimage
 
 from corrlearn.cli import main
+from corrlearn.datasets.davis import annotation_dir, annotations_root, sequence_list_path
 from corrlearn.errors import CorrlearnError
 from corrlearn.metrics import davis as dm
 
@@ -287,7 +288,7 @@ def read_ids(path) -> np.ndarray:
 
 def write_copy_first(root, out, seqs):
     for seq in seqs:
-        ann = root / "Annotations" / "480p" / seq
+        ann = annotation_dir(root, seq)
         frames = sorted(ann.glob("*.png"))
         first = Image.open(frames[0])
         (out / seq).mkdir(parents=True)
@@ -298,7 +299,7 @@ def write_copy_first(root, out, seqs):
 @pytest.mark.realdata
 @pytest.mark.slow
 def test_gt_vs_gt_whole_val_is_perfect(davis_root):
-    ann = davis_root / "Annotations" / "480p"
+    ann = annotations_root(davis_root)
     r = dm.evaluate(davis_root, ann, "2016", progress=False)
     assert len(r.objects) == 20
     assert len(r.sequences) == 20
@@ -333,7 +334,7 @@ def test_copy_first_frame_matches_independent_reference(davis_root, tmp_path):
     assert [o.name for o in r.objects] == [f"{s}_1" for s in SHORT]
     jm, fm = [], []
     for seq, rec in zip(SHORT, r.objects, strict=True):
-        frames = sorted((davis_root / "Annotations" / "480p" / seq).glob("*.png"))
+        frames = sorted(annotation_dir(davis_root, seq).glob("*.png"))
         first = read_ids(frames[0]) > 0
         js = [ref_j(read_ids(f) > 0, first) for f in frames[1:-1]]
         fs = [ref_f(first, read_ids(f) > 0) for f in frames[1:-1]]
@@ -418,8 +419,8 @@ def write_palette(path, ids):
 
 def test_davis2017_palette_layout_with_void_and_two_objects(tmp_path):
     root, res_dir = tmp_path / "DAVIS", tmp_path / "res"
-    (root / "ImageSets" / "2017").mkdir(parents=True)
-    (root / "ImageSets" / "2017" / "val.txt").write_text("toy\n")
+    sequence_list_path(root, "2017").parent.mkdir(parents=True)
+    sequence_list_path(root, "2017").write_text("toy\n")
     rng = np.random.default_rng(3)
     gt = np.zeros((6, 21, 33), np.uint8)
     res = np.zeros_like(gt)
@@ -429,7 +430,7 @@ def test_davis2017_palette_layout_with_void_and_two_objects(tmp_path):
         gt[t, 9 + t, 4:12] = 255  # void band under object 1
         res[t] = np.where(rng.random(gt[t].shape) > 0.2, gt[t], 0)
         res[t][res[t] == 255] = 0
-        write_palette(root / "Annotations" / "480p" / "toy" / f"{t:05d}.png", gt[t])
+        write_palette(annotation_dir(root, "toy") / f"{t:05d}.png", gt[t])
         if 0 < t < 5:  # first and last result frames are not needed
             write_palette(res_dir / "toy" / f"{t:05d}.png", res[t])
     r = dm.evaluate(root, res_dir, "2017", progress=False)

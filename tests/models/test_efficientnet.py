@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from corrlearn import models
+from corrlearn.datasets.davis import frames_dir
 from corrlearn.errors import CorrlearnError
 from corrlearn.models import efficientnet as eff
 from corrlearn.models.efficientnet import EfficientNetLite, EfficientNetLiteClassifier, SameConv2d
@@ -113,7 +114,7 @@ def test_imagenet_head_sees_a_black_swan(davis_root):
     """The pretrained trunk + its classifier put a bird in the top 5 for DAVIS blackswan (ImageNet 100 = black swan)."""
     net = EfficientNetLiteClassifier("efficientnet-lite0")
     models.load_weights(net, eff.pretrained_path("efficientnet-lite0"))
-    img = cv2.cvtColor(cv2.imread(str(davis_root / "JPEGImages/480p/blackswan/00000.jpg")), cv2.COLOR_BGR2RGB)
+    img = cv2.cvtColor(cv2.imread(str(frames_dir(davis_root, "blackswan") / "00000.jpg")), cv2.COLOR_BGR2RGB)
     h, w = img.shape[:2]
     crop = cv2.resize(img[:, (w - h) // 2 : (w + h) // 2], (224, 224), interpolation=cv2.INTER_AREA)
     x = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 255

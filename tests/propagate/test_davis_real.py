@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from corrlearn import models
+from corrlearn.datasets.davis import annotation_dir, frames_dir
 from corrlearn.io.frames import open_frames
 from corrlearn.io.masks import read_mask
 from corrlearn.propagate import get_preset, segment_video
@@ -19,12 +20,12 @@ def _j(a: np.ndarray, b: np.ndarray) -> float:
 
 def _j_prop_and_copy(davis_root, seq: str, num_frames: int | None, scale: float) -> tuple[float, float]:
     """Mean J of crw propagation and of copying the first mask, over frames 1..N-2 (the official protocol)."""
-    src = open_frames(davis_root / "JPEGImages" / "480p" / seq)
+    src = open_frames(frames_dir(davis_root, seq))
     names = src.names[:num_frames]
     frames, gts = [], []
     for i, name in enumerate(names):
         frame = src.read(i)
-        gt = read_mask(davis_root / "Annotations" / "480p" / seq / f"{name}.png").ids
+        gt = read_mask(annotation_dir(davis_root, seq) / f"{name}.png").ids
         if scale != 1:
             size = (round(frame.shape[1] * scale), round(frame.shape[0] * scale))
             frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from corrlearn import models
-from corrlearn.datasets.davis_boxes import davis_as_otb
+from corrlearn.datasets.davis_derived import davis_as_otb
 from corrlearn.datasets.otb import load_sequence
 from corrlearn.io.frames import open_frames
 from corrlearn.labels import BoxCodec

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from corrlearn import models
+from corrlearn.datasets.davis import frames_dir
 from corrlearn.metrics.otb import sequence_scores
 from corrlearn.tracking import DcfConfig, DcfTracker, track
 from corrlearn.tracking.dcf import gaussian_response
@@ -46,7 +47,7 @@ def _shifted(frame: np.ndarray, dx: float, dy: float) -> np.ndarray:
 def test_tracks_a_known_translation_of_a_real_frame(davis_root, encoder):
     torch.manual_seed(0)
     first = cv2.cvtColor(
-        cv2.imread(str(davis_root / "JPEGImages/480p/car-roundabout/00000.jpg")), cv2.COLOR_BGR2RGB
+        cv2.imread(str(frames_dir(davis_root, "car-roundabout") / "00000.jpg")), cv2.COLOR_BGR2RGB
     )
     first = cv2.resize(first, (427, 240), interpolation=cv2.INTER_AREA)
     shifts = [(0, 0), (6, 3), (12, 6), (18, 8), (24, 10)]

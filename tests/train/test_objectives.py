@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from corrlearn.cli import main
+from corrlearn.datasets.davis import frames_root
 from corrlearn.errors import CorrlearnError
 from corrlearn.train.augment import DeviceAugment
 from corrlearn.train.config import TrainConfig
@@ -66,7 +67,7 @@ def test_prp_trains_and_resumes_to_identical_weights(tmp_path, davis_train_root)
         "sequences": ["bear", "boat"],
     }
     (tmp_path / "cfg.json").write_text(json.dumps(cfg))
-    data = str(davis_train_root / "JPEGImages" / "240p")
+    data = str(frames_root(davis_train_root, "240p"))
 
     def train(out, steps, *extra):
         argv = ["train", "--objective", "prp", "--config", str(tmp_path / "cfg.json"), "--data", data]
@@ -90,7 +91,7 @@ def test_prp_trains_and_resumes_to_identical_weights(tmp_path, davis_train_root)
 def test_rates_dataset_from_config(davis_train_root):
     cfg = TrainConfig(
         objective="prp",
-        data=[str(davis_train_root / "JPEGImages" / "240p")],
+        data=[str(frames_root(davis_train_root, "240p"))],
         sequences=["bear"],
         crop_size=32,
     ).resolved()
