@@ -81,6 +81,8 @@ def run_dir(args: argparse.Namespace, method: str) -> Path:
 def run_method(args: argparse.Namespace, method: str) -> dict:
     """Run (or resume, or just re-read) one method; return its run.json."""
     out = run_dir(args, method)
+    if (out / "run.json").is_file():  # finished and scored: re-read, whatever corrlearn version made it
+        return json.loads((out / "run.json").read_text())
     cmd = [sys.executable, "-m", "corrlearn", "bench", "davis", "--root", str(args.root), "--out", str(out)]
     if method == BASELINE:
         cmd += ["--baseline", BASELINE]
