@@ -250,16 +250,29 @@ def propagate(
 
 
 def segment_video(
-    frames: Iterable[np.ndarray], first_ids: np.ndarray, encoder: Encoder, preset: Preset, **options: Any
+    frames: Iterable[np.ndarray],
+    first_ids: np.ndarray,
+    encoder: Encoder,
+    preset: Preset,
+    device: str | torch.device = "cpu",
+    backend: str = "auto",
+    progress: bool = True,
+    total: int | None = None,
+    desc: str = "propagate",
+    precision: str = "fp32",
+    feature_batch: int | None = None,
+    pipeline: bool = False,
 ) -> Iterator[np.ndarray]:
     """Propagate a first-frame mask through a video: :func:`propagate` with the mask codec.
 
     ``first_ids`` holds the annotated frame's object ids (H, W); yields (H, W) uint8 ids for every frame, the
     first being ``first_ids`` with void (255) set to background: void is never an object, in the labels
-    propagated or in the masks written. ``options`` are :func:`propagate`'s (device, backend, progress, total,
-    desc, precision, feature_batch, pipeline).
+    propagated or in the masks written. The other arguments are :func:`propagate`'s.
     """
-    return propagate(frames, first_ids, MaskCodec(), encoder, preset, **options)
+    return propagate(
+        frames, first_ids, MaskCodec(), encoder, preset, device, backend, progress, total, desc, precision,
+        feature_batch, pipeline,
+    )  # fmt: skip
 
 
 def _ahead(items: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:
