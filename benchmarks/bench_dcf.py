@@ -7,7 +7,8 @@ lockstep over the same frames, so load changes on a shared machine hit them alik
 
 * ``before`` - the encoder as the tracker ran it before this benchmark was written (contiguous NCHW float32),
 * ``fp32``   - the current tracker (channels-last oneDNN convolutions, float32),
-* ``bf16``   - the current tracker with ``DcfConfig(precision="bf16")``.
+* ``bf16``   - the current tracker with ``DcfConfig(precision="bf16")``,
+* ``lite0``  - the current tracker on the default encoder, ImageNet EfficientNet-Lite0 (``--variants ... lite0``).
 
 Each ``update`` is timed (wall and process CPU seconds; medians reported) with a breakdown into crops,
 encoder calls and the rest (FFTs, filter algebra). The boxes are compared: ``fp32`` must follow ``before``
@@ -71,14 +72,21 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seq", default="Couple")
     ap.add_argument("--frames", type=int, default=12)
     ap.add_argument("--variants", nargs="+", default=["before", "fp32", "bf16"])
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's)")
     ap.add_argument("--out")
     args = ap.parse_args(argv)
+    if args.threads:
+        from corrlearn.threads import set_threads
+
+        set_threads(args.threads)
     seq = load_sequence(args.otb, args.seq)
     frames = list(FrameSource.from_files(seq.frames[: args.frames]))
     make = {
         "before": before_tracker,
         "fp32": lambda: DcfTracker(models.create("resnet18")),
         "bf16": lambda: DcfTracker(models.create("resnet18"), DcfConfig(precision="bf16")),
+        # the default encoder of the runners since issue 13
+        "lite0": lambda: DcfTracker(models.create("efficientnet-lite0")),
     }
     trackers = {v: make[v]() for v in args.variants}
     timers = {v: StageTimer() for v in trackers}
