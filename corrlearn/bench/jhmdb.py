@@ -109,6 +109,11 @@ class JhmdbBench(Benchmark):
     def items(self) -> list[str]:
         return sorted(self.videos)
 
+    def adopt(self, config: dict) -> None:
+        name = (config.get("preset") or {}).get("name")
+        if name in PROTOCOLS:
+            self.preset, self.kp = name, PROTOCOLS[name]
+
     def work(self, item: str, out: Path, progress: bool = True) -> dict:
         from corrlearn.io.atomic import atomic_path
         from corrlearn.io.frames import FrameSource

@@ -75,6 +75,9 @@ class OtbBench(Benchmark):
     def items(self) -> list[str]:
         return list(self.names)
 
+    def adopt(self, config: dict) -> None:
+        self.tracker = config.get("tracker", self.tracker)
+
     def work(self, name: str, out: Path, progress: bool = True) -> dict:
         from corrlearn.datasets.otb import load_sequence, write_rects
         from corrlearn.io.frames import FrameSource

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         allow_missing_joints=args.allow_missing_joints,
     )
     if args.merge:
-        out = bench.merge()
+        out = bench.merge(use_run_config=True)
     else:
         out = bench.run(effective_shard(parse_shard(args.shard)), progress=not args.quiet)
         if not report_shard(out, "video"):

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         protocol=args.protocol,
     )
     if args.merge:
-        out = bench.merge()
+        out = bench.merge(use_run_config=True)
     else:
         out = bench.run(effective_shard(parse_shard(args.shard)), progress=not args.quiet)
         if not report_shard(out, "sequence"):

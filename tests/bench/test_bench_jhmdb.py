@@ -51,6 +51,10 @@ def test_bench_resumes_shards_and_matches_eval(pseudo_jhmdb, tmp_path, capsys):
     assert (ev / "pck.png").stat().st_size > 0 and (out / "per-video.csv").read_text().count("\n") == 3
     # a different protocol is refused in the same run directory
     assert main(base + ["--preset", "stt"]) == 2
+    # --merge scores the run with its own recorded protocol, whatever --preset says
+    assert main(base + ["--preset", "stt", "--merge"]) == 0
+    merged = json.loads((out / "run.json").read_text())
+    assert merged["frame0"] == "skip" and merged["global"]["PCK@0.1"] == pytest.approx(g["PCK@0.1"])
 
 
 @pytest.mark.realdata

@@ -34,6 +34,22 @@ def test_bench_otb_dcf_from_davis_resumes_and_matches_eval(davis_root, tmp_path,
     assert main(["eval", "otb", "--root", str(root), "--results", str(out), "--out", str(ev)]) == 0
     assert json.loads((ev / "global.json").read_text())["run"]["auc"] == pytest.approx(g["auc"])
     assert main(args[:-1] + ["crop_size=256"]) == 2  # another configuration in the same run directory
+    # --merge scores the run as recorded (its tracker), without repeating its options
+    base = [
+        "bench",
+        "otb",
+        "--root",
+        str(root),
+        "--out",
+        str(out),
+        "--quiet",
+        "--sequences",
+        "blackswan",
+        "dog",
+    ]
+    assert main(base + ["--tracker", "boxprop", "--merge"]) == 0
+    merged = json.loads((out / "run.json").read_text())
+    assert merged["global"]["auc"] == pytest.approx(g["auc"]) and merged["config"]["tracker"] == "dcf"
 
 
 @pytest.mark.realdata
