@@ -43,3 +43,22 @@ def translating_video(
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     u = np.logical_or(a, b).sum()
     return float(np.logical_and(a, b).sum() / u) if u else 1.0
+
+
+def write_clip(tmp_path, n: int = 4, size: tuple[int, int] = (64, 96)):
+    """A translating clip as a folder of JPEG frames (``tmp_path/frames``) and its first mask as a DAVIS palette
+    PNG (``tmp_path/first.png``); returns (frames folder, mask path, RGB frames)."""
+    import cv2
+    from PIL import Image
+
+    from corrlearn.io.masks import DAVIS_PALETTE
+
+    frames, gts = translating_video(n_frames=n, size=size, step=(2, 3))
+    d = tmp_path / "frames"
+    d.mkdir()
+    for i, f in enumerate(frames):
+        cv2.imwrite(str(d / f"{i:05d}.jpg"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
+    mask = Image.fromarray(gts[0], mode="P")
+    mask.putpalette(DAVIS_PALETTE)
+    mask.save(tmp_path / "first.png")
+    return d, tmp_path / "first.png", frames

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from corrlearn.bench.runner import RESULTS, Runner, peak_rss_mib
+from corrlearn.bench.runner import Runner, peak_rss_mib
 from corrlearn.errors import CorrlearnError
 
 RUN_JSON = "run.json"
@@ -194,10 +194,6 @@ class Benchmark:
         }
         write_json_atomic(self.run_dir / RUN_JSON, report)
         return {"report": report, **result}
-
-    def result_path(self, item: str, filename: str) -> Path:
-        """Where a finished item's output file lies."""
-        return self.run_dir / RESULTS / item / filename
 
 
 def _read_json(path: Path) -> dict:

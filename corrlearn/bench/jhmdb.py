@@ -145,7 +145,7 @@ class JhmdbBench(Benchmark):
         if self.frame0 not in (None, "skip", "keep"):
             raise CorrlearnError(f"frame0 must be 'skip' or 'keep', got {self.frame0!r}")
         skip = self.kp.skip_first_frame if self.frame0 is None else self.frame0 == "skip"
-        files = {self.videos[it].name: self.result_path(it, PRED_FILE) for it in items}
+        files = {self.videos[it].name: runner.result_dir(it) / PRED_FILE for it in items}
         result = evaluate_files(
             {v.name: v for v in self.videos.values()},
             files,

@@ -109,7 +109,7 @@ class OtbBench(Benchmark):
 
     def score(self, runner: Runner, items: list[str], progress: bool = True) -> tuple[dict, dict]:
         """Per-sequence.csv, success.png and precision.png in the run's ``protocol``."""
-        files = {n: self.result_path(n, f"{n}.txt") for n in items}
+        files = {n: runner.result_dir(n) / f"{n}.txt" for n in items}
         result = evaluate_files(self.root, {self.tracker: files}, self.run_dir, self.protocol, self.label)
         fields = {
             "protocol": self.protocol,

@@ -184,12 +184,7 @@ def first_frame_prediction(
     full = np.zeros((joints.shape[1], *frame_size))
     for j in range(joints.shape[1]):
         draw_gaussian(full[j], joints[0, j], joints[1, j], conv.sigma)
-    flat = torch.from_numpy(full).reshape(joints.shape[1], -1)
-    vals, idx = torch.topk(flat, conv.topk, dim=1)
-    wts = vals / vals.sum(1, keepdim=True).clamp_min(1e-300)
-    xy = torch.stack([((idx % frame_size[1]) * wts).sum(1), ((idx // frame_size[1]) * wts).sum(1)]).numpy()
-    xy[:, flat.sum(1).numpy() == 0] = -1
-    return xy
+    return _topk_mean(torch.from_numpy(full).reshape(joints.shape[1], -1), frame_size[1], conv.topk).numpy()
 
 
 class KeypointCodec:

@@ -36,7 +36,7 @@ class Squares(Benchmark):
         return {"value": int(item) ** 2}
 
     def score(self, runner, items, progress=True):
-        total = sum(int(self.result_path(it, "value.txt").read_text()) for it in items)
+        total = sum(int((runner.result_dir(it) / "value.txt").read_text()) for it in items)
         return {"total": total}, {"total": total}
 
 

@@ -13,19 +13,7 @@ from PIL import Image
 from corrlearn.cli import main
 from corrlearn.datasets.davis import annotation_dir, frames_dir
 from corrlearn.io.masks import DAVIS_PALETTE, read_mask
-from tests.synthetic import translating_video
-
-
-def _write_clip(tmp_path, n=4, size=(64, 96)):
-    frames, gts = translating_video(n_frames=n, size=size, step=(2, 3))
-    d = tmp_path / "frames"
-    d.mkdir()
-    for i, f in enumerate(frames):
-        cv2.imwrite(str(d / f"{i:05d}.jpg"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
-    mask = Image.fromarray(gts[0], mode="P")
-    mask.putpalette(DAVIS_PALETTE)
-    mask.save(tmp_path / "first.png")
-    return d, tmp_path / "first.png", frames
+from tests.synthetic import translating_video, write_clip
 
 
 def _run(*argv):
@@ -41,7 +29,7 @@ def _codec_and_rate(path):
 
 
 def test_folder_to_palette_pngs_and_overlay(tmp_path):
-    d, mask, frames = _write_clip(tmp_path)
+    d, mask, frames = write_clip(tmp_path)
     out = tmp_path / "out"
     assert (
         _run("propagate", d, "--mask", mask, "--out", out, "--overlay", tmp_path / "ov.mp4", "--quiet") == 0
@@ -58,7 +46,7 @@ def test_folder_to_palette_pngs_and_overlay(tmp_path):
 
 
 def test_video_file_from_a_middle_frame_goes_both_ways(tmp_path):
-    d, mask, frames = _write_clip(tmp_path, n=5)
+    d, mask, frames = write_clip(tmp_path, n=5)
     video = tmp_path / "clip.avi"
     w = cv2.VideoWriter(
         str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (frames[0].shape[1], frames[0].shape[0])
@@ -80,7 +68,7 @@ def test_interrupted_run_is_marked_and_resumes_to_identical_masks(tmp_path, monk
     from corrlearn.commands import propagate as cmd
     from corrlearn.propagate import schedule
 
-    d, _, frames = _write_clip(tmp_path, n=6)
+    d, _, frames = write_clip(tmp_path, n=6)
     _, gts = translating_video(n_frames=6, size=(64, 96), step=(2, 3))
     ann = tmp_path / "ann"
     ann.mkdir()
@@ -123,7 +111,7 @@ def test_interrupted_is_printed_on_its_own_line(tmp_path, monkeypatch, capsys):
 
     import corrlearn.propagate as prop
 
-    d, mask, _ = _write_clip(tmp_path)
+    d, mask, _ = write_clip(tmp_path)
 
     def stopped(*args, **kwargs):
         bar = tqdm(total=10, desc="propagate")
@@ -168,7 +156,7 @@ def _unwritable(request, tmp_path):
 def test_bad_input_is_one_clear_line(tmp_path, capsys, request, problem, expected):
     import torch
 
-    d, mask, frames = _write_clip(tmp_path, n=3)
+    d, mask, frames = write_clip(tmp_path, n=3)
     extra = []
     video = d
     out = tmp_path / "out"

@@ -209,25 +209,15 @@ def test_wrong_files_for_dino_are_one_line_errors(tmp_path, capsys):
 
 
 def test_converted_dino_checkpoint_drives_propagate_by_itself(tmp_path):
-    import cv2
-    from PIL import Image
-
     from corrlearn.cli import main
-    from corrlearn.io.masks import DAVIS_PALETTE, read_mask
-    from tests.synthetic import translating_video
+    from corrlearn.io.masks import read_mask
+    from tests.synthetic import write_clip
 
     _, state = _dino_backbone()
     torch.save({"teacher": {f"backbone.{k}": v for k, v in state.items()}}, tmp_path / "full.pth")
     assert convert_checkpoint.main([str(tmp_path / "full.pth"), str(tmp_path / "vit.pth")]) == 0
-    frames, gts = translating_video(n_frames=3, size=(48, 64))
-    clip = tmp_path / "clip"
-    clip.mkdir()
-    for i, f in enumerate(frames):
-        cv2.imwrite(str(clip / f"{i:05d}.jpg"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
-    first = Image.fromarray(gts[0], mode="P")
-    first.putpalette(DAVIS_PALETTE)
-    first.save(tmp_path / "first.png")
-    argv = ["propagate", str(clip), "--mask", str(tmp_path / "first.png"), "--out", str(tmp_path / "masks")]
+    clip, first, _ = write_clip(tmp_path, n=3, size=(48, 64))
+    argv = ["propagate", str(clip), "--mask", str(first), "--out", str(tmp_path / "masks")]
     assert main([*argv, "--weights", str(tmp_path / "vit.pth"), "--preset", "dino", "--quiet"]) == 0
     record = json.loads((tmp_path / "masks" / "corrlearn-run.json").read_text())
     assert record["config"]["model"] == "vit-s16" and record["config"]["stride"] == 16
