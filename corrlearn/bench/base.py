@@ -30,7 +30,8 @@ class Benchmark:
     ``model`` None means the architecture ``weights`` was saved from, else
     :data:`corrlearn.models.DEFAULT_MODEL`; ``weights`` None means the model's own (ImageNet trunks, seeded
     initialisation for the ResNets); ``stride`` is the encoder's output stride (None: the architecture's own,
-    8 for the ResNets and EfficientNet-Lite trunks, the patch size for a ViT).
+    8 for the ResNets and EfficientNet-Lite trunks, the patch size for a ViT); ``precision`` is the encoder's
+    arithmetic ("fp32", or "bf16" autocast: :mod:`corrlearn.models.inference`).
     """
 
     run_dir: Path
@@ -40,6 +41,7 @@ class Benchmark:
     seed: int = 0
     backend: str = "auto"
     stride: int | None = None
+    precision: str = "fp32"
 
     #: the ``benchmark`` field of the recorded configuration
     name: ClassVar[str] = ""
@@ -53,6 +55,10 @@ class Benchmark:
             from corrlearn.models import model_for_weights
 
             self.model = model_for_weights(self.weights)
+        from corrlearn.models.inference import PRECISIONS
+
+        if self.precision not in PRECISIONS:
+            raise CorrlearnError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         self.run_dir = Path(self.run_dir)
         self.weights = None if self.weights is None else Path(self.weights)
         self._encoder = None
@@ -111,6 +117,7 @@ class Benchmark:
         return {
             "model": self.model,
             "stride": self.stride,
+            "precision": self.precision,
             "weights_sha256": weights_sha256(self.model, self.weights),
             "seed": self.seed,
             "device": self.device,

@@ -121,6 +121,7 @@ class DavisBench(Benchmark):
                 progress=progress,
                 total=len(frames),
                 desc=seq,
+                precision=self.precision,
             )
         n = 0
         for name, ids in zip(frames.names, stream, strict=True):

@@ -126,6 +126,7 @@ class JhmdbBench(Benchmark):
         stream = propagate(
             FrameSource.from_files(video.frames), video.joints[:, :, 0], KeypointCodec(self.kp.convention),
             self.encoder(), self.kp.propagation(), self.device, self.backend, progress, desc=video.name,
+            precision=self.precision,
         )  # fmt: skip
         pred = np.stack(list(stream), axis=2)
         secs = time.perf_counter() - t0

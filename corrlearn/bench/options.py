@@ -10,7 +10,7 @@ from corrlearn.errors import CorrlearnError
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """--out, --model, --weights, --stride, --device, --backend, --seed, --shard, --quiet."""
+    """--out, --model, --weights, --stride, --precision, --device, --backend, --seed, --shard, --quiet."""
     parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
     from corrlearn.models import DEFAULT_MODEL, available
 
@@ -32,6 +32,12 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="encoder output stride (default: the architecture's: 8, or a ViT's patch size)",
     )
+    parser.add_argument(
+        "--precision",
+        default="fp32",
+        choices=("fp32", "bf16"),
+        help="encoder arithmetic: fp32, or bf16 autocast (faster on CPUs with AVX512-BF16/AMX)",
+    )
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--backend", default="auto", help="affinity backend: auto, torch, numba, triton")
     parser.add_argument("--seed", type=int, default=0, help="seed of the default initialisation")
@@ -46,6 +52,7 @@ def common_settings(args: argparse.Namespace) -> dict:
         "model": args.model,
         "weights": args.weights,
         "stride": args.stride,
+        "precision": args.precision,
         "device": args.device,
         "seed": args.seed,
         "backend": args.backend,

@@ -55,7 +55,7 @@ class OtbBench(Benchmark):
         from corrlearn.tracking import DcfConfig
 
         try:
-            return DcfConfig().replace(**self.dcf)
+            return DcfConfig().replace(**{"precision": self.precision, **self.dcf})
         except TypeError as exc:
             raise CorrlearnError(f"bad DCF setting: {exc}") from None
 
@@ -97,7 +97,7 @@ class OtbBench(Benchmark):
 
             stream = propagate(
                 frames, seq.boxes[0], BoxCodec(), self.encoder(), self._preset(), self.device, self.backend,
-                progress, desc=name,
+                progress, desc=name, precision=self.precision,
             )  # fmt: skip
             boxes = np.stack(list(stream))
         secs = time.perf_counter() - t0

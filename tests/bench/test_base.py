@@ -75,3 +75,11 @@ def test_the_encoder_spec_is_recorded_and_its_stride_honoured(tmp_path):
         DavisBench(
             root=tmp_path, run_dir=tmp_path / "w", model="resnet18", weights=tmp_path / "none.pth"
         ).config()
+
+
+def test_the_encoder_precision_is_recorded_and_checked(tmp_path):
+    assert DavisBench(root=tmp_path, run_dir=tmp_path / "a", model="resnet18").config()["precision"] == "fp32"
+    bf16 = DavisBench(root=tmp_path, run_dir=tmp_path / "b", model="resnet18", precision="bf16")
+    assert bf16.config()["precision"] == "bf16"
+    with pytest.raises(CorrlearnError, match="precision must be one of fp32, bf16, got 'fp16'"):
+        DavisBench(root=tmp_path, run_dir=tmp_path / "c", model="resnet18", precision="fp16")
