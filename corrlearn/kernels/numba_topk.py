@@ -223,54 +223,122 @@ def _dot(q, qi, kf, j):
     return acc
 
 
+@njit(inline="always")
+def _order_key(b):
+    """int32 whose order is the order of the bfloat16 value with bit pattern ``b`` (int16; NaN aside):
+    negative values get their magnitude bits flipped, so one integer compare replaces a decode."""
+    x = np.int32(b)
+    return x ^ ((x >> 15) & 0x7FFF)
+
+
+@njit(cache=True, nogil=True)
+def _key_at_most(v, lut):
+    """The largest order key whose bfloat16 value is <= ``v`` (float32)."""
+    box = np.empty(1, np.float32)
+    box[0] = v
+    b = np.int16(np.int32(box.view(np.int32)[0] >> 16))  # truncation: |bf16| <= |v|
+    key = _order_key(b)
+    if lut[np.uint16(b)] > v:  # negative v: truncation moved up, step one bf16 value down
+        key -= 1
+    return key
+
+
+#: Scores per chunk in the rescoring scans: a chunk whose largest key cannot matter is skipped after one
+#: vectorised max, so the scalar code runs only on the few chunks that hold candidates.
+RESCORE_CHUNK = 16
+
+
+@njit(inline="always")
+def _insert_key(top, v):
+    """Insert ``v`` into the descending buffer ``top`` if it beats the last entry."""
+    k = top.shape[0]
+    if v > top[k - 1]:
+        p = k - 1
+        while p > 0 and v > top[p - 1]:
+            top[p] = top[p - 1]
+            p -= 1
+        top[p] = v
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def _rescore_pass(q, kf, f, approx_bits, lut, row0, margin, inv_t, bs, bi):
     """Exact top-k of rows ``row0 ..`` against one free frame from approximate (bf16 GEMM) scores.
 
-    ``approx_bits`` holds the bf16 scores' bit patterns (uint16), decoded through ``lut``; ``approx[a, j]``
-    is within ``margin[a] / 2`` of the exact dot product <q[row0 + a], kf[j]>. A key can
-    only be among the row's top k if its approximate score is at least the k-th largest approximate score
-    minus ``margin``; exactly those keys are rescored in float32 and fed to the top-k buffers with the tie
-    rule, so the result is the float32 one whatever the approximation's error within that bound.
+    ``approx_bits`` holds the bf16 scores' bit patterns (int16), compared through :func:`_order_key` and
+    decoded through ``lut`` only where a value is needed; ``approx[a, j]`` is within ``margin[a] / 2`` of
+    the exact dot product <q[row0 + a], kf[j]>. A key can only be among the row's top k if its approximate
+    score is at least the frame's k-th largest approximate score minus ``margin``, and at least the row's
+    k-th exact score so far (from earlier frames, in ``bs``) minus ``margin``; exactly those keys (a
+    superset: the threshold is rounded down to a bf16 value) are rescored in float32 and fed to the top-k
+    buffers with the tie rule, so the result is the float32 one whatever the approximation's error within
+    that bound.
     """
     rows, nk = approx_bits.shape
     k = bs.shape[1]
+    nch = (nk + RESCORE_CHUNK - 1) // RESCORE_CHUNK
+    lowest = np.int32(-(1 << 30))
     for a in prange(rows):
         qi = row0 + a
         row = approx_bits[a]
-        top = np.full(k, -np.inf, np.float32)  # k largest approximate scores, descending
-        for j in range(nk):
-            v = lut[row[j]]
-            if v > top[k - 1]:
-                p = k - 1
-                while p > 0 and v > top[p - 1]:
-                    top[p] = top[p - 1]
-                    p -= 1
-                top[p] = v
-        thr = top[k - 1] - margin[a]
+        cmax = np.empty(nch, np.int32)
+        for ch in range(nch):
+            cmax[ch] = lowest
+        full = nk // RESCORE_CHUNK
+        for ch in range(full):  # constant trip count: vectorised
+            m = lowest
+            for j in range(ch * RESCORE_CHUNK, ch * RESCORE_CHUNK + RESCORE_CHUNK):
+                m = max(m, _order_key(row[j]))
+            cmax[ch] = m
+        for j in range(full * RESCORE_CHUNK, nk):
+            cmax[nch - 1] = max(cmax[nch - 1], _order_key(row[j]))
+        # the k-th largest chunk maximum bounds the row's k-th largest score from below: only chunks
+        # reaching it can hold the k largest
+        top = np.full(k, lowest, np.int32)  # order keys, descending
+        for ch in range(nch):
+            _insert_key(top, cmax[ch])
+        low = top[k - 1]
+        top[:] = lowest
+        for ch in range(nch):
+            if cmax[ch] >= low and cmax[ch] > top[k - 1]:
+                j0 = ch * RESCORE_CHUNK
+                for j in range(j0, min(nk, j0 + RESCORE_CHUNK)):
+                    _insert_key(top, _order_key(row[j]))
+        # a key can enter only if its score can reach this frame's k-th (approximate) score and the row's
+        # k-th exact score so far (earlier frames), both less the error margin
+        lim = -np.inf
+        if top[k - 1] != lowest:  # else fewer than k keys in this frame
+            kth = top[k - 1]
+            lim = lut[np.uint16(np.int16(kth ^ ((kth >> 15) & 0x7FFF)))] - margin[a]
+        if bs[qi, k - 1] > -np.inf:
+            lim = max(lim, bs[qi, k - 1] / inv_t - margin[a])
+        thr = lowest if lim == -np.inf else _key_at_most(np.float32(lim), lut)
         thr_s = bs[qi, k - 1]
         thr_i = bi[qi, k - 1]
-        for j in range(nk):
-            if lut[row[j]] >= thr:
-                s = _dot(q, qi, kf, j) * inv_t
-                idx = f * nk + j
-                if s > thr_s or (s == thr_s and idx < thr_i):
-                    p = k - 1
-                    while p > 0 and (s > bs[qi, p - 1] or (s == bs[qi, p - 1] and idx < bi[qi, p - 1])):
-                        bs[qi, p] = bs[qi, p - 1]
-                        bi[qi, p] = bi[qi, p - 1]
-                        p -= 1
-                    bs[qi, p] = s
-                    bi[qi, p] = idx
-                    thr_s = bs[qi, k - 1]
-                    thr_i = bi[qi, k - 1]
+        for ch in range(nch):
+            if cmax[ch] < thr:
+                continue
+            j0 = ch * RESCORE_CHUNK
+            for j in range(j0, min(nk, j0 + RESCORE_CHUNK)):
+                if _order_key(row[j]) >= thr:
+                    s = _dot(q, qi, kf, j) * inv_t
+                    idx = f * nk + j
+                    if s > thr_s or (s == thr_s and idx < thr_i):
+                        p = k - 1
+                        while p > 0 and (s > bs[qi, p - 1] or (s == bs[qi, p - 1] and idx < bi[qi, p - 1])):
+                            bs[qi, p] = bs[qi, p - 1]
+                            bi[qi, p] = bi[qi, p - 1]
+                            p -= 1
+                        bs[qi, p] = s
+                        bi[qi, p] = idx
+                        thr_s = bs[qi, k - 1]
+                        thr_i = bi[qi, k - 1]
 
 
 #: Rows of queries per bf16 GEMM block in the filtered free pass (block memory: rows x Nk x 6 bytes).
 BF16_ROWS = 1024
 #: Unit roundoff of bfloat16 (8 significant bits, round to nearest).
 _U_BF16 = 2.0**-8
-#: float32 value of every bfloat16 bit pattern (256 KiB): numba reads bf16 scores through it.
+#: float32 value of every bfloat16 bit pattern (256 KiB): numba decodes the few bf16 scores it needs through it.
 _BF16_LUT = (np.arange(1 << 16, dtype=np.uint32) << 16).view(np.float32)
 
 
@@ -311,7 +379,7 @@ def _free_pass_bf16(query, keys, slots, frames, inv_t, bs, bi) -> None:
         margin_all = (2.0 * rel * (1 + 1e-6) * q_norm * k_max).astype(np.float32)
         for r0 in range(0, nq, BF16_ROWS):
             r1 = min(nq, r0 + BF16_ROWS)
-            bits = (q_bf[r0:r1] @ k_bf.T).view(torch.int16).numpy().view(np.uint16)
+            bits = (q_bf[r0:r1] @ k_bf.T).view(torch.int16).numpy()
             _rescore_pass(
                 query, kf, np.int64(f), bits, _BF16_LUT, np.int64(r0), margin_all[r0:r1], inv_t, bs, bi
             )

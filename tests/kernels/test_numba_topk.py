@@ -260,3 +260,31 @@ def test_bf16_filter_keeps_float32_order_under_large_rounding_error():
     torch.testing.assert_close(torch.from_numpy(gw), ref[0], atol=1e-5, rtol=0)
     approx = (q.bfloat16() @ keys[0].bfloat16().T).float()[0]
     assert set(approx.topk(10).indices.tolist()) != set(ref[1][0].tolist()), "bf16 alone must mis-rank"
+
+
+def test_bf16_filter_across_frames_keeps_float32_order():
+    # the filter also prunes a frame by the k-th exact score of earlier frames; with bf16 scores that are
+    # noise (as above) and the true top 10 in the last of four frames, pruning must still keep all of them
+    from corrlearn.kernels import numba_topk
+
+    g = torch.Generator().manual_seed(6)
+    x = 100 + 10 * torch.rand(4, 16, generator=g)
+    d = 0.1 + 0.002 * torch.randperm(64, generator=g).float().sort().values.reshape(4, 16)
+    keys = torch.stack([x, x - d], dim=2)  # frame f holds scores d[f]: increasing with f
+    q = torch.tensor([[1.0, -1.0], [-1.0, 1.0]])  # the second query ranks the frames the other way round
+    ref = topk_affinity(q, keys, 10, 0.5, backend="torch")
+    gw, gi, _ = numba_topk.run(
+        q.numpy(),
+        keys.numpy(),
+        10,
+        0.5,
+        None,
+        None,
+        "circle",
+        np.zeros(4, np.uint8),
+        "topk",
+        bf16_filter=True,
+    )
+    assert torch.equal(torch.from_numpy(gi), ref[1])
+    assert set(ref[1][0].tolist()) <= set(range(48, 64))  # the first query's best keys are all in frame 3
+    torch.testing.assert_close(torch.from_numpy(gw), ref[0], atol=1e-5, rtol=0)
