@@ -23,14 +23,17 @@ EVAL_DIR = "eval"
 
 @dataclass(kw_only=True)
 class DavisBench(Benchmark):
-    """One DAVIS run: ``preset`` (with field ``overrides``) over ``sequences`` (default: the year's val list).
-    ``baseline`` replaces propagation by a trivial method."""
+    """One DAVIS run: ``preset`` (with field ``overrides``) over ``sequences`` (default: the year's ``subset``
+    list, val) at ``resolution`` (the ``JPEGImages/`` and ``Annotations/`` subfolder). ``baseline`` replaces
+    propagation by a trivial method. ``subset="train"`` is for development checks: choose settings there,
+    report val."""
 
     root: Path
     preset: str = "crw"
     year: str = "2016"
     baseline: str | None = None
     resolution: str = RESOLUTION
+    subset: str = "val"
     overrides: dict | None = None
     sequences: list[str] | None = None
 
@@ -66,6 +69,8 @@ class DavisBench(Benchmark):
 
     def settings(self) -> dict:
         cfg: dict = {"year": str(self.year), "resolution": self.resolution}
+        if self.subset != "val":  # runs made before the option existed keep their config
+            cfg["subset"] = self.subset
         if self.baseline is not None:
             cfg["method"] = self.baseline
         else:
@@ -74,11 +79,15 @@ class DavisBench(Benchmark):
 
     def adopt(self, config: dict) -> None:
         self.year = str(config.get("year", self.year))
+        self.resolution = config.get("resolution", self.resolution)
+        self.subset = config.get("subset", "val")
 
     def items(self) -> list[str]:
         from corrlearn.datasets.davis import frames_dir, read_sequence_list
 
-        seqs = list(self.sequences) if self.sequences else read_sequence_list(self.root, self.year)
+        seqs = (
+            list(self.sequences) if self.sequences else read_sequence_list(self.root, self.year, self.subset)
+        )
         for s in seqs:
             if not frames_dir(self.root, s, self.resolution).is_dir():
                 raise CorrlearnError(
@@ -141,7 +150,15 @@ class DavisBench(Benchmark):
         from corrlearn.metrics.davis import evaluate
 
         t0 = time.perf_counter()
-        result = evaluate(self.root, self.run_dir / RESULTS, self.year, items, progress=progress)
+        result = evaluate(
+            self.root,
+            self.run_dir / RESULTS,
+            self.year,
+            items,
+            progress=progress,
+            resolution=self.resolution,
+            subset=self.subset,
+        )
         result.write(self.run_dir / EVAL_DIR)
         return {"global": result.global_, "eval_wall_s": time.perf_counter() - t0}, {"evaluation": result}
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from corrlearn.bench.options import add_common_options, common_settings, parse_overrides, report_shard
+from corrlearn.datasets.davis import RESOLUTION
 
 GROUP = "bench"
 NAME = "davis"
@@ -43,6 +44,16 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="change preset fields, e.g. --set context=7 topk=5 radius=none (recorded in config.json)",
     )
     parser.add_argument("--year", default="2016", choices=["2016", "2017"], help="sequence list year")
+    parser.add_argument(
+        "--subset",
+        default="val",
+        help="sequence list ImageSets/<year>/<subset>.txt (default: val); train for development checks",
+    )
+    parser.add_argument(
+        "--resolution",
+        default=RESOLUTION,
+        help=f"JPEGImages/ and Annotations/ subfolder (default: {RESOLUTION})",
+    )
     parser.add_argument("--sequences", nargs="+", default=None, help="only these sequences")
     parser.add_argument("--baseline", default=None, choices=["copy-first"], help="a trivial method instead")
     parser.add_argument(
@@ -62,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         **common_settings(args),
         preset=args.preset,
         year=args.year,
+        subset=args.subset,
+        resolution=args.resolution,
         baseline=args.baseline,
         overrides=parse_overrides(args.overrides),
         sequences=args.sequences,

@@ -465,20 +465,23 @@ def evaluate(
     void: str = "background",
     bound_th: float = BOUND_TH,
     progress: bool = True,
+    resolution: str = RESOLUTION,
+    subset: str = "val",
 ) -> DavisEvaluation:
     """Semi-supervised DAVIS evaluation of ``results_dir`` (one folder of PNGs per sequence).
 
-    ``sequences`` defaults to ``ImageSets/<year>/val.txt``. Always recomputes from the PNGs.
+    ``sequences`` defaults to ``ImageSets/<year>/<subset>.txt``; the ground truth is read from
+    ``Annotations/<resolution>``. Always recomputes from the PNGs.
     """
     from tqdm import tqdm
 
     year = str(year)
-    seqs = list(sequences) if sequences else read_sequence_list(root, year)
+    seqs = list(sequences) if sequences else read_sequence_list(root, year, subset)
     if not Path(results_dir).is_dir():
         raise CorrlearnError(f"{results_dir}: results folder not found")
     records: list[ObjectRecord] = []
     for seq in tqdm(seqs, desc="evaluating", unit="seq", disable=not progress):
-        records += evaluate_sequence_files(root, results_dir, seq, void, bound_th, year=year)
+        records += evaluate_sequence_files(root, results_dir, seq, void, bound_th, resolution, year=year)
     if not records:
         raise CorrlearnError(f"{root}: the selected sequences hold no annotated objects")
     return DavisEvaluation(records, global_metrics(records), year, seqs, void)

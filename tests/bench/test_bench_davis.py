@@ -166,3 +166,32 @@ def test_propagation_killed_and_resumed_is_byte_identical(davis_root, tmp_path):
     assert set(report["sequences"]) == set(TWO)
     assert report["config"]["preset"]["short_side"] == 64 and report["config"]["method"] == "propagate"
     assert all(0.0 <= v <= 1.0 for k, v in report["global"].items() if "Decay" not in k)
+
+
+@pytest.mark.realdata
+def test_train_subset_at_240p_for_development_checks(davis_train_root, tmp_path, capsys):
+    # the 240p training sequences: --subset train reads ImageSets/2016/train.txt, --resolution 240p the
+    # 240p frames and ground truth; propagation beats copying the first mask (hands-free, on real data)
+    seqs = ["rollerblade"]  # fast motion: copying the first mask scores 0.03
+    scores = {}
+    for method in ("copy", "propagate"):
+        out = tmp_path / method
+        extra = ["--baseline", "copy-first"] if method == "copy" else ["--set", "context=3"]
+        args = ["--subset", "train", "--resolution", "240p", "--sequences", *seqs, *extra]
+        assert main(bench(davis_train_root, out, *args)) == 0
+        report = json.loads((out / "run.json").read_text())
+        assert report["config"]["subset"] == "train" and report["config"]["resolution"] == "240p"
+        assert report["sequences"]["rollerblade"]["frames"] == 35
+        scores[method] = report["global"]["J&F-Mean"]
+    assert scores["propagate"] > scores["copy"] + 0.2
+    capsys.readouterr()
+    assert main(bench(davis_train_root, tmp_path / "x", "--subset", "train")) != 0  # no 480p frames
+    assert "480p/bear: sequence frames not found" in capsys.readouterr().err
+
+
+def test_the_train_list_is_read_when_asked(davis_train_root):
+    from corrlearn.bench.davis import DavisBench
+
+    bench_ = DavisBench(root=davis_train_root, run_dir="unused", subset="train", resolution="240p")
+    assert len(bench_.items()) == 30 and "bear" in bench_.items()
+    assert "blackswan" not in bench_.items()  # a val sequence
