@@ -23,11 +23,15 @@ def davis_jf(
     short_side: int | None = None,
     progress: bool = False,
     max_frames: int | None = None,
+    resolution: str = "480p",
+    overrides: dict | None = None,
 ) -> dict[str, float]:
     """J&F-Mean (and J-Mean, F-Mean) of ``encoder`` on ``sequences`` of a DAVIS root under a preset.
 
     ``short_side`` overrides the preset's working resolution (e.g. 240 on CPU); masks are scored at full size.
     ``max_frames`` scores only the first frames of each sequence (a quick check, not the benchmark protocol).
+    ``resolution`` is the DAVIS subfolder to read (``240p`` for the training set); ``overrides`` changes preset
+    fields.
     """
     from corrlearn.datasets.davis import annotation_dir, frames_dir, gt_frame_names
     from corrlearn.io.frames import open_frames
@@ -37,6 +41,8 @@ def davis_jf(
     preset = get_preset(preset_name)
     if short_side is not None:
         preset = preset.replace(short_side=short_side)
+    if overrides:
+        preset = preset.replace(**overrides)
     root = Path(davis_root)
     was_training = encoder.training
     encoder.eval()
@@ -44,11 +50,11 @@ def davis_jf(
     try:
         with torch.no_grad():
             for seq in sequences:
-                folder = frames_dir(root, seq)
+                folder = frames_dir(root, seq, resolution)
                 if not folder.is_dir():
                     raise CorrlearnError(f"{folder}: evaluation sequence not found")
-                names = gt_frame_names(root, seq)[:max_frames]
-                gt = [_read_ids(annotation_dir(root, seq) / f"{n}.png") for n in names]
+                names = gt_frame_names(root, seq, resolution)[:max_frames]
+                gt = [_read_ids(annotation_dir(root, seq, resolution) / f"{n}.png") for n in names]
                 src = open_frames(folder)
                 # stop reading at the last scored frame: with max_frames the rest is never computed
                 pred = list(
