@@ -33,11 +33,13 @@ def run_table(name: str, cfg: dict, evals: list[dict], train: list[dict]) -> lis
         "ImageNet (package)" if cfg["model"].startswith("efficientnet") else f"seeded init {cfg['init_seed']}"
     )
     teacher = f", teacher {cfg['teacher']}" if cfg.get("teacher") else ""
+    nodes = f", {cfg['nodes']} nodes" if cfg["objective"] == "crw" and cfg.get("nodes") else ""
     lines = [
         f"## {name}",
         "",
         f"{cfg['objective']} on {cfg['model']} from {init}{teacher}; lr {cfg['lr']} ({cfg['optimizer']}, "
-        f"{cfg['schedule']}), batch {cfg['batch_size']}, crop {cfg['crop_size']}, clip {cfg['clip_len']}; "
+        f"{cfg['schedule']}), BatchNorm {cfg.get('bn', 'train')}{nodes}, batch {cfg['batch_size']}, "
+        f"crop {cfg['crop_size']}, clip {cfg['clip_len']}; "
         f"data {', '.join(cfg['data'])}. Curve: {cfg['eval_preset']} preset on {', '.join(cfg['eval_sequences'])} "
         f"(short side {cfg['eval_short_side']}, first {cfg['eval_max_frames']} frames). "
         f"Steps done: {train[-1]['step'] if train else 0} of {cfg['steps']} planned.",

@@ -99,6 +99,19 @@ def _col_reach(dmin: int, reach: int, radius: float, shape: int) -> int:
     return cr
 
 
+@njit(inline="always")
+def _push(bs, bi, r, s, idx):
+    """Insert score ``s`` of flat index ``idx`` into row ``r`` of the descending top-k buffers; ties go to the
+    smaller index. The caller has checked that it beats the last entry."""
+    p = bs.shape[1] - 1
+    while p > 0 and (s > bs[r, p - 1] or (s == bs[r, p - 1] and idx < bi[r, p - 1])):
+        bs[r, p] = bs[r, p - 1]
+        bi[r, p] = bi[r, p - 1]
+        p -= 1
+    bs[r, p] = s
+    bi[r, p] = idx
+
+
 @njit(cache=True, nogil=True)
 def _scan_block(
     scores, n, cand_idx, cand_y, cand_x, masked, qy, qx, radius, shape, inv_t, bs, bi, k, want_lse, mx, se
@@ -154,13 +167,7 @@ def _scan_block(
                             continue
                     elif abs(dy) > radius or abs(dx) > radius:
                         continue
-                p = k - 1
-                while p > 0 and (s > bs[a, p - 1] or (s == bs[a, p - 1] and j < bi[a, p - 1])):
-                    bs[a, p] = bs[a, p - 1]
-                    bi[a, p] = bi[a, p - 1]
-                    p -= 1
-                bs[a, p] = s
-                bi[a, p] = j
+                _push(bs, bi, a, s, j)
                 thr_s = bs[a, k - 1]
                 thr_i = bi[a, k - 1]
 
@@ -323,13 +330,7 @@ def _rescore_pass(q, kf, f, approx_bits, lut, row0, margin, inv_t, bs, bi):
                     s = _dot(q, qi, kf, j) * inv_t
                     idx = f * nk + j
                     if s > thr_s or (s == thr_s and idx < thr_i):
-                        p = k - 1
-                        while p > 0 and (s > bs[qi, p - 1] or (s == bs[qi, p - 1] and idx < bi[qi, p - 1])):
-                            bs[qi, p] = bs[qi, p - 1]
-                            bi[qi, p] = bi[qi, p - 1]
-                            p -= 1
-                        bs[qi, p] = s
-                        bi[qi, p] = idx
+                        _push(bs, bi, qi, s, idx)
                         thr_s = bs[qi, k - 1]
                         thr_i = bi[qi, k - 1]
 

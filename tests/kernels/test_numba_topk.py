@@ -236,28 +236,12 @@ def test_bf16_filter_keeps_float32_order_under_large_rounding_error():
     # unnormalised keys (x, x - d) against q = (1, -1): exact scores d in [0.1, 0.23], but bf16 rounds
     # x ~ 100 to steps of 0.5, so bf16 scores are noise; only the error margin (here > every gap) keeps the
     # float32 selection
-    from corrlearn.kernels import numba_topk
-
     g = torch.Generator().manual_seed(5)
     x = 100 + 10 * torch.rand(64, generator=g)
     d = 0.1 + 0.002 * torch.randperm(64, generator=g).float()
     keys = torch.stack([x, x - d], dim=1)[None]
     q = torch.tensor([[1.0, -1.0]])
-    ref = topk_affinity(q, keys, 10, 0.5, backend="torch")
-    gw, gi, _ = numba_topk.run(
-        q.numpy(),
-        keys.numpy(),
-        10,
-        0.5,
-        None,
-        None,
-        "circle",
-        np.zeros(1, np.uint8),
-        "topk",
-        bf16_filter=True,
-    )
-    assert torch.equal(torch.from_numpy(gi), ref[1])
-    torch.testing.assert_close(torch.from_numpy(gw), ref[0], atol=1e-5, rtol=0)
+    ref = _bf16_filter_matches_reference(q, keys)
     approx = (q.bfloat16() @ keys[0].bfloat16().T).float()[0]
     assert set(approx.topk(10).indices.tolist()) != set(ref[1][0].tolist()), "bf16 alone must mis-rank"
 
@@ -265,26 +249,24 @@ def test_bf16_filter_keeps_float32_order_under_large_rounding_error():
 def test_bf16_filter_across_frames_keeps_float32_order():
     # the filter also prunes a frame by the k-th exact score of earlier frames; with bf16 scores that are
     # noise (as above) and the true top 10 in the last of four frames, pruning must still keep all of them
-    from corrlearn.kernels import numba_topk
-
     g = torch.Generator().manual_seed(6)
     x = 100 + 10 * torch.rand(4, 16, generator=g)
     d = 0.1 + 0.002 * torch.randperm(64, generator=g).float().sort().values.reshape(4, 16)
     keys = torch.stack([x, x - d], dim=2)  # frame f holds scores d[f]: increasing with f
     q = torch.tensor([[1.0, -1.0], [-1.0, 1.0]])  # the second query ranks the frames the other way round
-    ref = topk_affinity(q, keys, 10, 0.5, backend="torch")
+    ref = _bf16_filter_matches_reference(q, keys)
+    assert set(ref[1][0].tolist()) <= set(range(48, 64))  # the first query's best keys are all in frame 3
+
+
+def _bf16_filter_matches_reference(q, keys, k=10, t=0.5):
+    """Run the bf16-filtered kernel without a radius; assert the reference's selection; return the reference."""
+    from corrlearn.kernels import numba_topk
+
+    ref = topk_affinity(q, keys, k, t, backend="torch")
+    no_radius = np.zeros(keys.shape[0], np.uint8)
     gw, gi, _ = numba_topk.run(
-        q.numpy(),
-        keys.numpy(),
-        10,
-        0.5,
-        None,
-        None,
-        "circle",
-        np.zeros(4, np.uint8),
-        "topk",
-        bf16_filter=True,
+        q.numpy(), keys.numpy(), k, t, None, None, "circle", no_radius, "topk", bf16_filter=True
     )
     assert torch.equal(torch.from_numpy(gi), ref[1])
-    assert set(ref[1][0].tolist()) <= set(range(48, 64))  # the first query's best keys are all in frame 3
     torch.testing.assert_close(torch.from_numpy(gw), ref[0], atol=1e-5, rtol=0)
+    return ref
