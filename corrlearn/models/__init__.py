@@ -122,11 +122,19 @@ def _no_resnet_options(name: str, with_layer4: bool, padding: str | None) -> Non
         raise CorrlearnError(f"{name} has its own padding (padding={padding!r} is a ResNet option)")
 
 
-def _efficientnet(name: str) -> Builder:
+#: Suffix of the hypercolumn EfficientNet-Lite encoders: stage 3 (stride 8) beside stage 5, each L2-normalised.
+HYPERCOLUMN = "-hc"
+HYPERCOLUMN_STAGES = (3,)
+
+
+def _efficientnet(name: str, variant: str, extra_stages: tuple[int, ...] = ()) -> Builder:
     def build(stride, input_space, weights, seed, with_layer4, padding) -> Encoder:
         _no_resnet_options(name, with_layer4, padding)
-        enc = EfficientNetLite(name, stride=stride or 8)
-        load_weights(enc, weights if weights is not None else pretrained_path(name), model_name=name)
+        enc = EfficientNetLite(variant, stride=stride or 8, extra_stages=extra_stages)
+        if weights is None:
+            load_weights(enc, pretrained_path(variant), model_name=variant)
+        else:
+            load_weights(enc, weights, model_name=name)
         return enc
 
     return build
@@ -151,7 +159,8 @@ def _vit(name: str) -> Builder:
 register("resnet18", _resnet(BasicBlock, (2, 2, 2, 2), "resnet18"))
 register("resnet50", _resnet(Bottleneck, (3, 4, 6, 3), "resnet50"))
 for _name in EFFICIENTNET_VARIANTS:
-    register(_name, _efficientnet(_name))
+    register(_name, _efficientnet(_name, _name))
+    register(_name + HYPERCOLUMN, _efficientnet(_name + HYPERCOLUMN, _name, HYPERCOLUMN_STAGES))
 for _name in VIT_CONFIGS:
     register(_name, _vit(_name))
 
@@ -193,8 +202,9 @@ def weights_sha256(name: str, weights: str | os.PathLike | None) -> str | None:
     """SHA-256 of the weights ``create(name, weights=weights)`` loads; None for a seeded random init."""
     if weights is not None:
         return file_sha256(weights)
-    if name in EFFICIENTNET_VARIANTS:
-        return EFFICIENTNET_VARIANTS[name].sha256
+    variant = name.removesuffix(HYPERCOLUMN)
+    if variant in EFFICIENTNET_VARIANTS:
+        return EFFICIENTNET_VARIANTS[variant].sha256
     return None
 
 

