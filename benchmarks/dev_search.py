@@ -31,27 +31,13 @@ TRAIN = REPO.parent / "shared" / "data" / "davis2016-train-240p"
 
 
 def encoder_for(model: str, cut: str):
-    """The EfficientNet-Lite trunk for a feature cut ("5", or "3+5": two stages concatenated)."""
-    import torch
-    import torch.nn.functional as F
-
+    """The EfficientNet-Lite trunk for a feature cut: "5", or "3+5" (earlier stages beside the last, each
+    L2-normalised: ``EfficientNetLite(extra_stages=...)``, as the registered ``-hc`` encoders)."""
     from corrlearn.models import load_weights
     from corrlearn.models.efficientnet import EfficientNetLite, pretrained_path
 
-    stages = [int(s) for s in cut.split("+")]
-
-    class MultiStage(EfficientNetLite):
-        def features(self, x: torch.Tensor) -> torch.Tensor:
-            x = F.relu6(self._bn0(self._conv_stem(x)))
-            keep = {self.stage_ends[s - 1] for s in stages[:-1]}
-            parts = []
-            for i, block in enumerate(self._blocks):
-                x = block(x)
-                if i in keep:
-                    parts.append(F.normalize(x, dim=1))
-            return torch.cat(parts + [F.normalize(x, dim=1)], dim=1) if parts else x
-
-    enc = MultiStage(model, stride=8, last_stage=stages[-1])
+    *extra, last = (int(s) for s in cut.split("+"))
+    enc = EfficientNetLite(model, stride=8, last_stage=last, extra_stages=tuple(extra))
     load_weights(enc, pretrained_path(model), model)
     return enc.eval()
 

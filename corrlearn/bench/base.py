@@ -55,10 +55,12 @@ class Benchmark:
             from corrlearn.models import model_for_weights
 
             self.model = model_for_weights(self.weights)
-        from corrlearn.models.inference import PRECISIONS
+        from corrlearn.models.inference import check_precision
 
-        if self.precision not in PRECISIONS:
-            raise CorrlearnError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        try:
+            check_precision(self.precision)
+        except ValueError as exc:
+            raise CorrlearnError(str(exc)) from None
         self.run_dir = Path(self.run_dir)
         self.weights = None if self.weights is None else Path(self.weights)
         self._encoder = None

@@ -13,6 +13,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     """--out, --model, --weights, --stride, --precision, --device, --backend, --seed, --shard, --quiet."""
     parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
     from corrlearn.models import DEFAULT_MODEL, available
+    from corrlearn.models.inference import PRECISION_HELP, PRECISIONS
 
     parser.add_argument(
         "--model",
@@ -35,8 +36,8 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--precision",
         default="fp32",
-        choices=("fp32", "bf16"),
-        help="encoder arithmetic: fp32, or bf16 autocast (faster on CPUs with AVX512-BF16/AMX)",
+        choices=PRECISIONS,
+        help=PRECISION_HELP,
     )
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--backend", default="auto", help="affinity backend: auto, torch, numba, triton")

@@ -44,6 +44,7 @@ STATE = ".corrlearn-resume"  # start masks of finished segments; removed when th
 
 def register(p: argparse.ArgumentParser) -> None:
     from corrlearn import models
+    from corrlearn.models.inference import PRECISION_HELP, PRECISIONS
     from corrlearn.propagate import DIRECTIONS, PRESETS
 
     p.add_argument("video", help="video file or folder of frames")
@@ -90,8 +91,8 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--precision",
         default="fp32",
-        choices=("fp32", "bf16"),
-        help="encoder arithmetic: fp32, or bf16 autocast (faster on CPUs with AVX512-BF16/AMX)",
+        choices=PRECISIONS,
+        help=PRECISION_HELP,
     )
     p.add_argument(
         "--threads",

@@ -233,7 +233,8 @@ def _dot(q, qi, kf, j):
 @njit(inline="always")
 def _order_key(b):
     """int32 whose order is the order of the bfloat16 value with bit pattern ``b`` (int16; NaN aside):
-    negative values get their magnitude bits flipped, so one integer compare replaces a decode."""
+    negative values get their magnitude bits flipped, so one integer compare replaces a decode. The map is
+    its own inverse: ``_order_key(key)`` gives back the bit pattern."""
     x = np.int32(b)
     return x ^ ((x >> 15) & 0x7FFF)
 
@@ -315,7 +316,7 @@ def _rescore_pass(q, kf, f, approx_bits, lut, row0, margin, inv_t, bs, bi):
         lim = -np.inf
         if top[k - 1] != lowest:  # else fewer than k keys in this frame
             kth = top[k - 1]
-            lim = lut[np.uint16(np.int16(kth ^ ((kth >> 15) & 0x7FFF)))] - margin[a]
+            lim = lut[np.uint16(np.int16(_order_key(kth)))] - margin[a]
         if bs[qi, k - 1] > -np.inf:
             lim = max(lim, bs[qi, k - 1] / inv_t - margin[a])
         thr = lowest if lim == -np.inf else _key_at_most(np.float32(lim), lut)

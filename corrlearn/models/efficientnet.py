@@ -255,32 +255,29 @@ class EfficientNetLite(Encoder):
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
         return tflite_normalize(images)
 
-    def _run(self, x: torch.Tensor, keep: int | None = None) -> tuple[torch.Tensor | None, torch.Tensor]:
+    def _run(
+        self, x: torch.Tensor, keep: frozenset[int] = frozenset()
+    ) -> tuple[list[torch.Tensor], torch.Tensor]:
+        """(outputs of the blocks numbered in ``keep``, in order; the last block's output)."""
         x = F.relu6(self._bn0(self._conv_stem(x)))
-        kept = None
-        for i, block in enumerate(self._blocks):
-            x = block(x)
-            if i == keep:
-                kept = x
-        return kept, x
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.extra_stages:
-            return self._run(x)[1]
-        # hypercolumn: earlier stages (finer detail, same stride-8 grid) beside the last, each L2-normalised
-        # so each stage weighs the same in a cosine affinity
-        keep = {self.stage_ends[e - 1] for e in self.extra_stages}
-        parts = []
-        x = F.relu6(self._bn0(self._conv_stem(x)))
+        kept = []
         for i, block in enumerate(self._blocks):
             x = block(x)
             if i in keep:
-                parts.append(F.normalize(x, dim=1))
-        return torch.cat([*parts, F.normalize(x, dim=1)], dim=1)
+                kept.append(x)
+        return kept, x
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        parts, x = self._run(x, frozenset(self.stage_ends[e - 1] for e in self.extra_stages))
+        if not parts:
+            return x
+        # hypercolumn: earlier stages (finer detail, same stride-8 grid) beside the last, each L2-normalised
+        # so each stage weighs the same in a cosine affinity
+        return torch.cat([F.normalize(f, dim=1) for f in (*parts, x)], dim=1)
 
     def levels(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(end of stage 2 at stride 4, final features)."""
-        fine, coarse = self._run(x, keep=self.stage_ends[1])
+        (fine,), coarse = self._run(x, frozenset({self.stage_ends[1]}))
         return fine, coarse
 
 

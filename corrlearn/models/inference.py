@@ -13,11 +13,13 @@ import contextlib
 import torch
 
 PRECISIONS = ("fp32", "bf16")
+#: ``--precision`` help, shared by `corrlearn propagate` and the `bench` runners.
+PRECISION_HELP = "encoder arithmetic: fp32, or bf16 autocast (faster on CPUs with AVX512-BF16/AMX)"
 
 
 def check_precision(precision: str) -> str:
     if precision not in PRECISIONS:
-        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     return precision
 
 
