@@ -9,8 +9,10 @@ from pathlib import Path
 from corrlearn.errors import CorrlearnError
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """--out, --model, --weights, --stride, --precision, --device, --backend, --seed, --shard, --quiet."""
+def add_common_options(parser: argparse.ArgumentParser, default_model: str | None = None) -> None:
+    """--out, --model, --weights, --stride, --precision, --device, --backend, --seed, --shard, --quiet.
+
+    ``default_model`` words the encoder used without --model / --weights (default: ``DEFAULT_MODEL``)."""
     parser.add_argument("--out", required=True, type=Path, help="run directory (created, or resumed)")
     from corrlearn.models import DEFAULT_MODEL, available
     from corrlearn.models.inference import PRECISION_HELP, PRECISIONS
@@ -19,7 +21,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         "--model",
         default=None,
         help=f"encoder: {', '.join(available())} (default: the architecture --weights was saved from, "
-        f"else {DEFAULT_MODEL})",
+        f"else {default_model or DEFAULT_MODEL})",
     )
     parser.add_argument(
         "--weights",

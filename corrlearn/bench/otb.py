@@ -27,7 +27,8 @@ CSV = "per-sequence.csv"
 @dataclass(kw_only=True)
 class OtbBench(Benchmark):
     """One OTB run. ``tracker`` is "dcf" (``dcf`` overrides DcfConfig fields) or "boxprop" (the first box
-    propagated as a label with the DAVIS ``preset``)."""
+    propagated as a label with the DAVIS ``preset``). With neither ``model`` nor ``weights``, "dcf" runs
+    :data:`corrlearn.models.DEFAULT_TRACKING_MODEL`."""
 
     root: Path
     tracker: str = "dcf"
@@ -42,6 +43,10 @@ class OtbBench(Benchmark):
     wall_key = "track_wall_s"
 
     def __post_init__(self) -> None:
+        if self.model is None and self.weights is None and self.tracker == "dcf":
+            from corrlearn.models import DEFAULT_TRACKING_MODEL
+
+            self.model = DEFAULT_TRACKING_MODEL
         super().__post_init__()
         from corrlearn.datasets.otb import list_sequences
 

@@ -47,7 +47,9 @@ Examples:
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", required=True, type=Path, help="OTB-2015 root (one folder per sequence)")
-    add_common_options(parser)
+    from corrlearn.models import DEFAULT_MODEL, DEFAULT_TRACKING_MODEL
+
+    add_common_options(parser, f"{DEFAULT_TRACKING_MODEL} with --tracker dcf, {DEFAULT_MODEL} with boxprop")
     parser.add_argument("--tracker", default="dcf", choices=["dcf", "boxprop"], help="tracking head")
     parser.add_argument("--preset", default="crw", help="propagation preset of the boxprop tracker")
     parser.add_argument(

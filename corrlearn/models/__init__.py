@@ -32,8 +32,12 @@ from corrlearn.models.vit import VIT_CONFIGS, VitEncoder, seeded_vit_init_, vit_
 
 #: Seed of the random initialisation of the ResNets (see README, "Default encoder").
 DEFAULT_SEED = 0
-#: The encoder used when none is named: chosen by measurement on DAVIS-2016 val (benchmarks/README.md).
-DEFAULT_MODEL = "efficientnet-lite1"
+#: The encoder used when none is named: chosen by measurement (benchmarks/README.md, "Encoders"): the ImageNet
+#: Lite1 trunk with its stage-3 features beside stage 5 propagates masks and keypoints best.
+DEFAULT_MODEL = "efficientnet-lite1-hc"
+#: The DCF box tracker's default: its correlation filter on the hypercolumn loses targets (OTB-8 AUC 0.431 vs
+#: 0.533 for the stage-5 trunk alone), so it keeps the single feature map.
+DEFAULT_TRACKING_MODEL = "efficientnet-lite1"
 
 Builder = Callable[..., Encoder]
 _REGISTRY: dict[str, Builder] = {}
@@ -210,6 +214,7 @@ def weights_sha256(name: str, weights: str | os.PathLike | None) -> str | None:
 
 __all__ = [
     "DEFAULT_MODEL",
+    "DEFAULT_TRACKING_MODEL",
     "DEFAULT_SEED",
     "Encoder",
     "ResNetEncoder",

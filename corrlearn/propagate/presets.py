@@ -230,6 +230,12 @@ PRESETS.update(
 )
 
 
+# corrlearn's own protocol for masks (not a peer's): STT's, with the first mask downsampled bilinearly, so cells
+# on an object's edge start with soft labels instead of a hard nearest-cell vote. Chosen on the DAVIS-2016
+# *training* sequences (benchmarks/dev_search.py: better than stt on 10 of 10), then scored once on val.
+PRESETS["stt-bilinear"] = PRESETS["stt"].replace(name="stt-bilinear", label_downsample="bilinear")
+
+
 def get_preset(name: str) -> Preset:
     """The named preset; raise :class:`CorrlearnError` listing the known ones otherwise."""
     if name not in PRESETS:

@@ -135,3 +135,16 @@ def test_grayscale_otb_frames_are_read_as_rgb(otb_root):
     frame = next(iter(FrameSource.from_files(seq.frames[:1])))
     assert frame.shape == (240, 320, 3) and frame.dtype == np.uint8
     assert (frame[..., 0] == frame[..., 1]).all() and (frame[..., 1] == frame[..., 2]).all()
+
+
+def test_dcf_defaults_to_the_tracking_encoder(tmp_path):
+    # the hypercolumn default loses OTB targets under the DCF (benchmarks/README.md), so dcf keeps Lite1
+    from corrlearn.bench.otb import OtbBench
+    from corrlearn.models import DEFAULT_MODEL, DEFAULT_TRACKING_MODEL
+
+    def model(**kw):
+        return OtbBench(run_dir=tmp_path, root=tmp_path, sequences=["x"], **kw).model
+
+    assert model() == DEFAULT_TRACKING_MODEL == "efficientnet-lite1" != DEFAULT_MODEL
+    assert model(tracker="boxprop") == DEFAULT_MODEL
+    assert model(model="efficientnet-lite0") == "efficientnet-lite0"

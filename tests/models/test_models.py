@@ -70,7 +70,7 @@ def test_unsafe_pickle_is_refused(tmp_path):
 
 
 def test_architecture_is_read_from_the_weights_when_not_named(tmp_path):
-    assert models.model_for_weights(None) == models.DEFAULT_MODEL == "efficientnet-lite1"
+    assert models.model_for_weights(None) == models.DEFAULT_MODEL == "efficientnet-lite1-hc"
     torch.save(
         models.create("resnet50").state_dict(), tmp_path / "r50.pth"
     )  # a converted checkpoint: keys only
