@@ -27,9 +27,9 @@ RUN_JSON = "run.json"
 class Benchmark:
     """Settings shared by every benchmark run: where it writes, and which encoder it runs.
 
-    ``model`` None means the architecture ``weights`` was saved from, else
-    :data:`corrlearn.models.DEFAULT_MODEL`; ``weights`` None means the model's own (ImageNet trunks, seeded
-    initialisation for the ResNets); ``stride`` is the encoder's output stride (None: the architecture's own,
+    ``model`` None means the architecture ``weights`` was saved from, else :meth:`default_model`
+    (:data:`corrlearn.models.DEFAULT_MODEL` unless a benchmark says otherwise); ``weights`` None means the
+    model's own (ImageNet trunks, seeded initialisation for the ResNets); ``stride`` is the encoder's output stride (None: the architecture's own,
     8 for the ResNets and EfficientNet-Lite trunks, the patch size for a ViT); ``precision`` is the encoder's
     arithmetic ("fp32", or "bf16" autocast: :mod:`corrlearn.models.inference`).
     """
@@ -54,7 +54,7 @@ class Benchmark:
         if self.model is None:
             from corrlearn.models import model_for_weights
 
-            self.model = model_for_weights(self.weights)
+            self.model = self.default_model() if self.weights is None else model_for_weights(self.weights)
         from corrlearn.models.inference import check_precision
 
         try:
@@ -66,6 +66,12 @@ class Benchmark:
         self._encoder = None
 
     # ------------------------------------------------------------------------------ what a benchmark defines
+    def default_model(self) -> str:
+        """The encoder run when neither ``model`` nor ``weights`` is given."""
+        from corrlearn.models import DEFAULT_MODEL
+
+        return DEFAULT_MODEL
+
     def items(self) -> list[str]:
         """The run's items, in a fixed order (shards take every n-th)."""
         raise NotImplementedError

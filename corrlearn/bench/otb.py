@@ -43,10 +43,6 @@ class OtbBench(Benchmark):
     wall_key = "track_wall_s"
 
     def __post_init__(self) -> None:
-        if self.model is None and self.weights is None and self.tracker == "dcf":
-            from corrlearn.models import DEFAULT_TRACKING_MODEL
-
-            self.model = DEFAULT_TRACKING_MODEL
         super().__post_init__()
         from corrlearn.datasets.otb import list_sequences
 
@@ -55,6 +51,11 @@ class OtbBench(Benchmark):
             raise CorrlearnError(f"unknown tracker {self.tracker!r}; known: {', '.join(TRACKERS)}")
         _protocol(self.protocol)
         self.names = list(self.sequences) if self.sequences else list_sequences(self.root)
+
+    def default_model(self) -> str:
+        from corrlearn.models import DEFAULT_TRACKING_MODEL
+
+        return DEFAULT_TRACKING_MODEL if self.tracker == "dcf" else super().default_model()
 
     def _dcf_config(self):
         from corrlearn.tracking import DcfConfig

@@ -82,8 +82,9 @@ def test_stt_bilinear_is_stt_with_soft_first_labels():
 
 @pytest.mark.realdata
 def test_stt_bilinear_beats_stt_on_real_video(davis_root):
-    # Soft first labels matter most on a coarse grid: short side 240, first 20 frames, default encoder.
-    # Measured: blackswan 0.695 -> 0.859, cows 0.715 -> 0.853 (full protocol: benchmarks/README.md, "Stop 11").
+    # Soft first labels matter most on a coarse grid: short side 240, first 20 frames, default encoder (Lite1-hc).
+    # Measured: blackswan 0.703 -> 0.853, cows 0.714 -> 0.865 (stage-5 Lite1: 0.695 -> 0.859, 0.715 -> 0.853;
+    # full protocol: benchmarks/README.md, "Stop 11").
     from corrlearn import models
     from corrlearn.train.evaluate import davis_jf
 
