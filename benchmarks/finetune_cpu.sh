@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Self-supervised fine-tuning runs on the CPU (DAVIS-2016 *train* 240p only; the learning curve scores 5 fixed
-# DAVIS-2016 val sequences at short side 240, first 25 frames, every 100 steps).
+# Self-supervised fine-tuning runs on the CPU (DAVIS-2016 *train* 240p only: 23 sequences trained on, the 7
+# held-out ones of corrlearn.train.splits scored as `bench davis` scores val, every eval_every steps; the best
+# held-out snapshot is runs/finetune/NAME/best_encoder.pt). DAVIS-2016 val is not read.
 # Each run resumes from its checkpoint when started again; curves: python benchmarks/finetune_curves.py.
 #   bash benchmarks/finetune_cpu.sh                 # every config in benchmarks/finetune/
 #   bash benchmarks/finetune_cpu.sh stt_lite0       # one of them

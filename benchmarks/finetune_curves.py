@@ -1,4 +1,4 @@
-"""Learning curves of the fine-tuning runs: J&F on the fixed val sequences per evaluated step, and the losses.
+"""Learning curves of the fine-tuning runs: held-out training J&F per evaluated step, and the losses.
 
 Reads RUN_DIR/config.json and RUN_DIR/log.jsonl of every run under --runs (written by ``corrlearn train``,
 see benchmarks/finetune_cpu.sh) and writes one Markdown file with a table per run.
@@ -23,7 +23,7 @@ def read_run(run: Path) -> tuple[dict, list[dict], list[dict]]:
     """(config, evaluation records, training records) of one run directory."""
     cfg = json.loads((run / "config.json").read_text())
     records = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines() if line.strip()]
-    evals = [r for r in records if r.get("eval") == "davis"]
+    evals = [r for r in records if r.get("eval") == "heldout"]
     train = [r for r in records if "loss" in r]
     return cfg, evals, train
 
@@ -40,8 +40,8 @@ def run_table(name: str, cfg: dict, evals: list[dict], train: list[dict]) -> lis
         f"{cfg['objective']} on {cfg['model']} from {init}{teacher}; lr {cfg['lr']} ({cfg['optimizer']}, "
         f"{cfg['schedule']}), BatchNorm {cfg.get('bn', 'train')}{nodes}, batch {cfg['batch_size']}, "
         f"crop {cfg['crop_size']}, clip {cfg['clip_len']}; "
-        f"data {', '.join(cfg['data'])}. Curve: {cfg['eval_preset']} preset on {', '.join(cfg['eval_sequences'])} "
-        f"(short side {cfg['eval_short_side']}, first {cfg['eval_max_frames']} frames). "
+        f"data {', '.join(cfg['data'])}. Curve: `bench davis` with the {cfg['eval_preset']} preset on the "
+        f"held-out training sequences {', '.join(cfg['heldout_sequences'] or [])} (all frames). "
         f"Steps done: {train[-1]['step'] if train else 0} of {cfg['steps']} planned.",
         "",
         "| step | clips seen | J&F | J | F | train loss (mean of the last 10 logs) |",
@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         "# Self-supervised fine-tuning: learning curves",
         "",
         "Produced by `python benchmarks/finetune_curves.py` from the runs of `bash benchmarks/finetune_cpu.sh`",
-        "(configs in `benchmarks/finetune/`). Training data: DAVIS-2016 *train* at 240p only; the curve scores",
-        "5 fixed DAVIS-2016 val sequences at reduced cost, so it tracks progress and is not the benchmark.",
+        "(configs in `benchmarks/finetune/`). Training data: the 23 training sequences of DAVIS-2016 *train*",
+        "(240p); the curve scores the 7 held-out ones (`corrlearn.train.splits`) exactly as `bench davis`",
+        "scores val (stt-bilinear, short side 480, every frame). DAVIS-2016 val is not read.",
         "",
     ]
     runs = sorted(d for d in args.runs.iterdir() if (d / "log.jsonl").is_file()) if args.runs.is_dir() else []

@@ -7,9 +7,11 @@
 #
 # Phase 1 runs 40 steps to measure clips/s; phase 2 resumes the same run with as many steps as fit in
 # BUDGET_S seconds (constant learning rate, so raising --steps on resume changes nothing already done).
-# Results: $OUT/stt_lite0_gpu/{config.json,log.jsonl,encoder.pt}; score encoder.pt on DAVIS-2016 val here:
-#   corrlearn bench davis --root ../shared/data/davis2016-val --out runs/gpu_eval --preset dino \
-#       --model efficientnet-lite0 --weights <fetched>/stt_lite0_gpu/encoder.pt
+# Results: $OUT/stt_lite0_gpu/{config.json,log.jsonl,encoder.pt}; score encoder.pt on the held-out training
+# sequences here (model selection; DAVIS-2016 val only for a final candidate, counted on the model card):
+#   corrlearn bench davis --root ../shared/data/davis2016-train-240p --resolution 240p --out runs/gpu_heldout \
+#       --sequences breakdance-flare dance-jump drift-turn kite-walk motocross-bumps paragliding soccerball \
+#       --preset stt-bilinear --weights <fetched>/stt_lite0_gpu/encoder.pt
 set -euo pipefail
 OUT=${OUT:-runs/gpu-out}
 BUDGET_S=${BUDGET_S:-420}

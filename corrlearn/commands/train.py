@@ -19,6 +19,11 @@ Examples:
 RUN_DIR receives config.json (the resolved config), log.jsonl (metrics), checkpoint.pt (resumable state) and
 encoder.pt (the encoder alone: `corrlearn propagate --weights RUN_DIR/encoder.pt`; checkpoint.pt works too).
 A killed run continues with --resume; the recorded config is used (only --steps may be raised).
+
+Model selection: --heldout-davis ../shared/data/davis2016-train-240p --eval-every N scores the fixed held-out
+training sequences (corrlearn.train.splits) with `bench davis`'s runner at steps 0, N, 2N, ...: records
+"eval": "heldout" in log.jsonl, snapshots in RUN_DIR/heldout/, the best one as RUN_DIR/best_encoder.pt.
+DAVIS-2016 val is never read.
 """
 
 
@@ -72,14 +77,26 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sequences-file", metavar="FILE", help="train only on the videos listed (one a line)"
     )
-    parser.add_argument("--eval-davis", metavar="DAVIS_ROOT", help="periodically score J&F on DAVIS")
-    parser.add_argument("--eval-every", type=int, help="steps between evaluations")
     parser.add_argument(
-        "--eval-sequences", nargs="+", metavar="NAME", help="held-out DAVIS sequences to score"
+        "--heldout-davis",
+        metavar="DAVIS_ROOT",
+        help="score held-out DAVIS-2016 *training* sequences every --eval-every steps, as `bench davis` "
+        "scores val (e.g. ../shared/data/davis2016-train-240p); they are left out of the training videos",
     )
-    parser.add_argument("--eval-preset", help="propagation preset for evaluation (default crw)")
-    parser.add_argument("--eval-short-side", type=int, help="evaluate at this short side (e.g. 240 on CPU)")
-    parser.add_argument("--eval-max-frames", type=int, help="score only the first N frames of each sequence")
+    parser.add_argument(
+        "--heldout-sequences",
+        nargs="+",
+        metavar="NAME",
+        help="held-out sequences (default: corrlearn.train.splits.DAVIS2016_HELDOUT, 7 of the 30)",
+    )
+    parser.add_argument("--heldout-resolution", help="JPEGImages/Annotations subfolder of --heldout-davis")
+    parser.add_argument("--eval-every", type=int, help="steps between held-out evaluations")
+    parser.add_argument("--eval-preset", help="propagation preset of the held-out score (default stt-bilinear)")
+    parser.add_argument(
+        "--eval-patience",
+        type=int,
+        help="stop after this many held-out evaluations without a better J&F (0: never)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     _show_config_defaults(parser)
 
@@ -116,12 +133,12 @@ _DIRECT = (
     "rates",
     "seed",
     "sequences",
-    "eval_davis",
+    "heldout_davis",
+    "heldout_sequences",
+    "heldout_resolution",
     "eval_every",
-    "eval_sequences",
     "eval_preset",
-    "eval_short_side",
-    "eval_max_frames",
+    "eval_patience",
     "init_weights",
 )
 
@@ -145,10 +162,11 @@ def build_config(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from corrlearn.bench.heldout import evaluate_heldout
     from corrlearn.train.trainer import train
 
     cfg = build_config(args)
-    last = train(cfg, args.out, resume=args.resume, progress=not args.no_progress)
+    last = train(cfg, args.out, resume=args.resume, progress=not args.no_progress, evaluate=evaluate_heldout)
     if last:
         print(
             f"step {last['step']}: loss {last['loss']:.4f}, {last['clips_per_s']:.2f} clips/s -> {args.out}"

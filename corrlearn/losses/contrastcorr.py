@@ -1,6 +1,8 @@
 """ContrastCorr (Wang et al., AAAI 2021): intra- and inter-video transformation consistency.
 
-One training pair per video: a reference crop of frame ``t`` and a larger search frame ``t + gap``. The
+One training pair per video: a reference crop of frame ``t`` at a random position and the whole frame
+``t + gap`` at the same scale as the search (``ClipDataset`` mode ``"pair"``, after the authors'
+``libs/loader_trackingnet.py``). The
 reference's features are tracked into the search frame (soft-argmax of their affinity, as in UVC/ContrastCorr's
 patch-level tracking) and the target crop, the positive of the reference, is cut out there with a
 differentiable bilinear crop. Then:
@@ -21,7 +23,12 @@ Simplifications, stated plainly:
   extra pre-trained network is needed;
 * the concentration regulariser of UVC (weight 0.3 in the authors' script) and the warm-up stage with random
   crops are omitted; tracking is used from the first step;
-* the cycle term's weight defaults to 0.1 (the authors' script ships it at 0, i.e. off).
+* the cycle term's weight defaults to 0.1 (the authors' script ships it at 0, i.e. off);
+* features are L2-normalised per cell before every affinity and the default temperature is 0.07 (the
+  recipe's config); the authors' temperature 1 on raw features suits their from-scratch ResNet, but an
+  ImageNet trunk's cells have norms of 70-80, where softmax(raw / 1) is one-hot (max probability 0.997);
+* channel dropout (CorrFlow's, on the authors' Lab input) is applied only to encoders whose input is free
+  (``fixed_input`` False); an ImageNet RGB trunk would see inputs unlike any it was trained on.
 """
 
 from __future__ import annotations
@@ -130,7 +137,7 @@ class ContrastCorrObjective(nn.Module):
     def __init__(
         self,
         encoder: Encoder,
-        temperature: float = 1.0,
+        temperature: float = 0.07,
         channel_dropout: float = 0.7,
         weights: dict[str, float] | None = None,
     ):
@@ -151,14 +158,16 @@ class ContrastCorrObjective(nn.Module):
     def _encode(self, ref: torch.Tensor, search: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         a = self.encoder.normalize(ref)
         b = self.encoder.normalize(search)
-        if self.training and torch.rand(()) < self.channel_dropout:
+        drop = self.channel_dropout if not getattr(self.encoder, "fixed_input", False) else 0.0
+        if self.training and drop > 0 and torch.rand(()) < drop:
             # CorrFlow-style channel dropout, the same channels dropped in both frames of each pair
             n = int(torch.randint(1, 3, ()))
             keep = torch.ones(3, device=a.device, dtype=a.dtype)
             keep[torch.randperm(3)[:n]] = 0
             keep = keep * 3 / (3 - n)
             a, b = a * keep.view(1, 3, 1, 1), b * keep.view(1, 3, 1, 1)
-        return self.encoder.features(a), self.encoder.features(b)
+        # unit-norm cells: the temperature then means the same for any trunk (see the module docstring)
+        return F.normalize(self.encoder.features(a), dim=1), F.normalize(self.encoder.features(b), dim=1)
 
     def forward(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor | float]:
         ref, search = batch

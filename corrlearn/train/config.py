@@ -53,8 +53,8 @@ class TrainConfig:
     edge_dropout: float = 0.1
     feat_dropout: float = 0.0
     nodes: str = "patches"
-    patch_size: int = 64
-    patch_stride: int = 32
+    patch_size: int | None = None  # crw patch nodes: default crop_size // 4 (a 7 x 7 grid: CRW's 49 nodes)
+    patch_stride: int | None = None  # default patch_size // 2
     min_walk: int = 1
     queue_size: int = 16384
     moco_momentum: float = 0.999
@@ -66,12 +66,13 @@ class TrainConfig:
     device: str = "auto"
     checkpoint_every: int = 500
     log_every: int = 10
-    eval_davis: str | None = None
+    # model selection on held-out *training* video (corrlearn.train.splits), scored as `bench davis` scores val
+    heldout_davis: str | None = None  # DAVIS root holding the held-out sequences (e.g. davis2016-train-240p)
+    heldout_sequences: list[str] | None = None  # default: splits.DAVIS2016_HELDOUT
+    heldout_resolution: str = "240p"
     eval_every: int = 0
-    eval_sequences: list[str] | None = None
-    eval_preset: str | None = None
-    eval_short_side: int | None = None  # override the preset's working resolution (e.g. 240 on CPU)
-    eval_max_frames: int | None = None  # score only the first frames of each sequence (quick checks)
+    eval_preset: str | None = None  # default: splits.HELDOUT_PRESET (stt-bilinear, the default's protocol)
+    eval_patience: int = 0  # stop after this many evaluations without a better held-out J&F (0: never)
 
     def resolved(self) -> TrainConfig:
         """A copy with the objective's defaults filled in and every value checked."""
@@ -80,6 +81,17 @@ class TrainConfig:
         for k, v in spec.defaults.items():
             if getattr(out, k) is None:
                 setattr(out, k, v)
+        if out.crop_size is not None and out.patch_size is None:
+            # CRW's 64 px patches at stride 32 on 256 px crops give 7 x 7 = 49 nodes; smaller crops keep the
+            # grid (128 px crops with 64 px patches gave 9 nodes, most walks solved in one step at init)
+            out.patch_size = max(8, out.crop_size // 4)
+        if out.patch_size is not None and out.patch_stride is None:
+            out.patch_stride = max(1, out.patch_size // 2)
+        if out.heldout_davis:
+            from corrlearn.train.splits import DAVIS2016_HELDOUT, HELDOUT_PRESET
+
+            out.heldout_sequences = list(out.heldout_sequences or DAVIS2016_HELDOUT)
+            out.eval_preset = out.eval_preset or HELDOUT_PRESET
         for k in ("frame_gap", "crop_scale", "crop_ratio", "rates"):
             if getattr(out, k) is not None:
                 setattr(out, k, tuple(getattr(out, k)))
@@ -110,8 +122,14 @@ class TrainConfig:
             bad(f"optimizer must be adam or sgd, got {self.optimizer!r}")
         if self.schedule not in ("constant", "cosine"):
             bad(f"schedule must be constant or cosine, got {self.schedule!r}")
-        if self.eval_davis and self.eval_every < 1:
-            bad("--eval-davis needs --eval-every N > 0")
+        if self.heldout_davis:
+            from corrlearn.train.splits import check_heldout
+
+            if self.eval_every < 1:
+                bad("--heldout-davis needs --eval-every N > 0")
+            check_heldout(self.heldout_sequences)
+        if self.eval_patience < 0:
+            bad(f"eval_patience must be >= 0, got {self.eval_patience}")
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)

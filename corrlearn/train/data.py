@@ -109,16 +109,21 @@ def read_sequence_list(path: str) -> list[str]:
 
 
 def random_box(rng: np.random.Generator, H: int, W: int, scale, ratio) -> tuple[int, int, int, int]:
-    """A random-resized-crop box (y, x, h, w) covering ``scale`` of the area with aspect ``ratio``."""
-    area = H * W
-    for _ in range(10):
-        a = area * rng.uniform(*scale)
-        r = math.exp(rng.uniform(math.log(ratio[0]), math.log(ratio[1])))
-        w, h = int(round(math.sqrt(a * r))), int(round(math.sqrt(a / r)))
-        if 0 < w <= W and 0 < h <= H:
-            return int(rng.integers(0, H - h + 1)), int(rng.integers(0, W - w + 1)), h, w
-    s = min(H, W)  # fall back to a centred square
-    return (H - s) // 2, (W - s) // 2, s, s
+    """A random-resized-crop box (y, x, h, w) of aspect ``ratio`` (w / h) at a random position.
+
+    ``scale`` is the area share of the *largest box of the drawn aspect that fits the frame* (not of the
+    frame, as in torchvision's ``RandomResizedCrop``). Torchvision's rule retries and then falls back to a
+    centred crop; on 16:9 video with the CRW / ContrastCorr scales (>= 0.8) and aspects (<= 1.3) every try
+    fails, so every crop of every clip was the same centred square. Scaling the largest fitting box always
+    succeeds, keeps the drawn aspect, and leaves the position free wherever the frame is wider or taller.
+    """
+    r = math.exp(rng.uniform(math.log(ratio[0]), math.log(ratio[1])))
+    w_max = min(float(W), H * r)  # the largest box of aspect r inside the frame
+    h_max = w_max / r
+    s = math.sqrt(rng.uniform(*scale))
+    h = min(H, max(1, int(round(h_max * s))))
+    w = min(W, max(1, int(round(w_max * s))))
+    return int(rng.integers(0, H - h + 1)), int(rng.integers(0, W - w + 1)), h, w
 
 
 def crop_resize(img: np.ndarray, box: tuple[int, int, int, int], size: int) -> np.ndarray:
@@ -137,8 +142,8 @@ class ClipDataset(Dataset):
 
     ``mode``: ``"clip"`` -> (T, 3, S, S) frames at random gaps, each with its own crop when
     ``independent_crops`` (CRW) or one crop for the clip (STT); ``"views"`` -> (2, 3, S, S) two crops of one
-    frame (MoCo); ``"pair"`` -> (reference (3, S, S) crop of frame t, search (3, S2, S2) of frame t + gap
-    around the same place); ``"rates"`` (PRP) -> (clip (T, 3, S, S) sampled every ``rates[r]`` frames, the
+    frame (MoCo); ``"pair"`` -> (reference (3, S, S) crop of frame t at a random position, search (3, S2, S2):
+    all of frame t + gap at the reference's scale, see :meth:`_pair_sample`); ``"rates"`` (PRP) -> (clip (T, 3, S, S) sampled every ``rates[r]`` frames, the
     T-1 frames halfway between consecutive clip frames (T-1, 3, S, S), ``r`` as an int64 tensor), one crop.
     """
 
@@ -210,20 +215,7 @@ class ClipDataset(Dataset):
             ]
             return torch.stack([_chw(v) for v in views])
         if self.mode == "pair":
-            t0, t1 = self._indices(rng, n, 2)
-            a, b = self._read(i, t0), self._read(i, t1)
-            H, W = a.shape[:2]
-            y, x, h, w = random_box(rng, H, W, self.crop_scale, (1.0, 1.0))
-            # the search region is the reference box grown by search/crop, centred on it, kept inside the frame
-            g = self.search_size / S
-            sh, sw = min(H, int(h * g)), min(W, int(w * g))
-            side = min(sh, sw)
-            cy, cx = y + h / 2, x + w / 2
-            sy = int(np.clip(round(cy - side / 2), 0, H - side))
-            sx = int(np.clip(round(cx - side / 2), 0, W - side))
-            ref = crop_resize(a, (y, x, h, w), S)
-            search = crop_resize(b, (sy, sx, side, side), self.search_size)
-            return _chw(ref), _chw(search)
+            return self._pair_sample(i, rng, n)
         if self.mode == "rates":
             return self._rate_sample(i, rng, n)
         idx = self._indices(rng, n, self.clip_len)
@@ -236,6 +228,30 @@ class ClipDataset(Dataset):
                 box = random_box(rng, H, W, self.crop_scale, self.crop_ratio)
             out.append(_chw(crop_resize(f, box, S)))
         return torch.stack(out)
+
+    def _pair_sample(self, i: int, rng: np.random.Generator, n: int):
+        """ContrastCorr's pair (the authors' ``libs/loader_trackingnet.py``, ``VidListv2``): both frames are
+        resized by one factor so the whole frame fits a ``search_size`` square (zero padding below / right);
+        the reference is a ``crop_size`` square cut at a random position of resized frame t, the search is
+        all of resized frame t + gap, so the target keeps the reference's scale and its position varies."""
+        t0, t1 = self._indices(rng, n, 2)
+        a, b = self._read(i, t0), self._read(i, t1)
+        S, S2 = self.crop_size, self.search_size
+        H, W = a.shape[:2]
+        f = S2 / max(H, W)
+        h, w = max(1, int(round(H * f))), max(1, int(round(W * f)))
+        if h < S or w < S:
+            raise CorrlearnError(
+                f"{self.videos[i].path}: a {W}x{H} frame fitted into search_size {S2} is {w}x{h}, "
+                f"smaller than the {S}px reference crop; raise search_size or lower crop_size"
+            )
+        interp = cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR
+        a, b = (cv2.resize(x, (w, h), interpolation=interp) for x in (a, b))
+        y, x = int(rng.integers(0, h - S + 1)), int(rng.integers(0, w - S + 1))
+        ref = a[y : y + S, x : x + S]
+        search = np.zeros((S2, S2, 3), dtype=b.dtype)
+        search[:h, :w] = b
+        return _chw(ref), _chw(search)
 
     def _rate_sample(self, i: int, rng: np.random.Generator, n: int):
         # the fastest rate that fits the video, at most the drawn one: short videos still give samples

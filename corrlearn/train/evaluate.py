@@ -1,6 +1,8 @@
-"""Periodic DAVIS evaluation during training: propagate first-frame masks with the current encoder, score J&F.
+"""A quick in-memory DAVIS J&F of an encoder (development checks: fewer frames, other short sides).
 
-Imports the propagation engine and the DAVIS metrics lazily, so training works without them.
+Training does not use it: its learning curve and checkpoint choice are ``corrlearn bench davis`` itself on
+the held-out training sequences (:mod:`corrlearn.bench.heldout`). Imports the propagation engine and the
+DAVIS metrics lazily.
 """
 
 from __future__ import annotations

@@ -130,7 +130,9 @@ OBJECTIVES: dict[str, ObjectiveSpec] = {
             "intra/inter-video affinity transformation (Wang et al. 2021)",
             "rgb",
             "pair",
-            # ContrastCorr script: adam 1e-4, 256 reference patches tracked into a larger frame, temperature 1
+            # ContrastCorr script: adam 1e-4, 256 px reference patches tracked into the whole frame resized and
+            # padded to 640; temperature 0.07 on L2-normalised cells instead of the script's 1 on raw ones
+            # (see corrlearn.losses.contrastcorr)
             dict(
                 optimizer="adam",
                 lr=1e-4,
@@ -139,10 +141,10 @@ OBJECTIVES: dict[str, ObjectiveSpec] = {
                 clip_len=2,
                 frame_gap=(1, 10),
                 crop_size=256,
-                search_size=384,
+                search_size=640,
                 crop_scale=(0.8, 1.0),
                 color_jitter=0.0,
-                temperature=1.0,
+                temperature=0.07,
             ),
             _contrastcorr,
         ),

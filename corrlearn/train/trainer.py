@@ -18,6 +18,7 @@ import math
 import os
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -64,10 +65,27 @@ def build_objective(cfg: TrainConfig) -> nn.Module:
     return spec.build(enc, cfg, teacher)
 
 
+def training_videos(cfg: TrainConfig):
+    """The videos a run trains on: ``cfg.data`` / ``cfg.sequences``, less the held-out sequences."""
+    videos = discover_videos(cfg.data, cfg.sequences)
+    if not cfg.heldout_davis:
+        return videos
+    held = set(cfg.heldout_sequences)
+    named = sorted(held & set(cfg.sequences or ()))
+    if named:
+        raise CorrlearnError(
+            f"--sequences names held-out sequences {', '.join(named)}; they cannot be trained on"
+        )
+    kept = [v for v in videos if v.name not in held]
+    if not kept:
+        raise CorrlearnError(f"every video under {', '.join(cfg.data)} is held out for evaluation")
+    return kept
+
+
 def build_dataset(cfg: TrainConfig) -> ClipDataset:
     spec = OBJECTIVES[cfg.objective]
     return ClipDataset(
-        discover_videos(cfg.data, cfg.sequences),
+        training_videos(cfg),
         spec.data_mode,
         cfg.clip_len,
         cfg.frame_gap,
@@ -145,30 +163,44 @@ def prepare_run_dir(cfg: TrainConfig, out: Path, resume: bool) -> TrainConfig:
     return cfg
 
 
-def train(cfg: TrainConfig, out_dir: str | os.PathLike, resume: bool = False, progress: bool = True) -> dict:
+#: ``evaluate(cfg, encoder checkpoint, folder for its outputs, device) -> {"J&F", "J", "F"}``
+Evaluator = Callable[[TrainConfig, Path, Path, str], dict]
+
+
+def train(
+    cfg: TrainConfig,
+    out_dir: str | os.PathLike,
+    resume: bool = False,
+    progress: bool = True,
+    evaluate: Evaluator | None = None,
+) -> dict:
     """Train as configured, writing RUN_DIR/{config.json, log.jsonl, checkpoint.pt, encoder.pt}.
 
+    With ``cfg.heldout_davis``, ``evaluate`` scores the encoder every ``eval_every`` steps (and at step 0) on
+    the held-out sequences (``corrlearn.bench.heldout.evaluate_heldout``, which ``corrlearn train`` passes):
+    each snapshot is RUN_DIR/heldout/step_NNNNNN/encoder.pt, the best so far is RUN_DIR/best_encoder.pt.
     Returns the last logged metrics. Call it in every process of a torchrun job.
     """
     out = Path(out_dir)
     cfg = prepare_run_dir(cfg.resolved(), out, resume)
+    if cfg.heldout_davis and evaluate is None:
+        raise CorrlearnError(
+            "held-out evaluation needs an evaluator: corrlearn.bench.heldout.evaluate_heldout (as `corrlearn "
+            "train` passes)"
+        )
     info = dist_utils.init_from_env(
         cfg.device if cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
     )
     device = _pick_device(cfg, info.local_rank)
     try:
-        return _train(cfg, out, resume, progress, info, device)
+        return _train(cfg, out, resume, progress, info, device, evaluate)
     finally:
         dist_utils.shutdown()
 
 
-def _train(cfg, out: Path, resume: bool, progress: bool, info, device) -> dict:
+def _train(cfg, out: Path, resume: bool, progress: bool, info, device, evaluate=None) -> dict:
     random.seed(cfg.seed + info.rank)
     np.random.seed(cfg.seed + info.rank)
-    if info.is_main:
-        out.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(out / "config.json", cfg.to_json())
-    dist_utils.barrier()
 
     objective = build_objective(cfg).to(device)
     if cfg.bn == "sync":
@@ -209,6 +241,11 @@ def _train(cfg, out: Path, resume: bool, progress: bool, info, device) -> dict:
     )
 
     dataset = build_dataset(cfg)
+    # written only once the weights and the data have been read: a bad --data or checkpoint leaves nothing
+    if info.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(out / "config.json", cfg.to_json())
+    dist_utils.barrier()
     local_batch = cfg.batch_size // info.world_size
     sampler = StepSampler(
         len(dataset), cfg.batch_size, cfg.steps, cfg.seed, info.rank, info.world_size, start
@@ -233,8 +270,9 @@ def _train(cfg, out: Path, resume: bool, progress: bool, info, device) -> dict:
         ckpt.set_rng_state(state["rng"][info.rank])
 
     log_path = out / "log.jsonl"
-    if cfg.eval_davis and start == 0:  # the learning curve starts at the initial weights
-        _evaluate(cfg, objective, device, info, log_path, 0)
+    selection = _Selection(cfg, out, evaluate, device, info)
+    if cfg.heldout_davis and start == 0:  # the learning curve starts at the initial weights
+        selection.evaluate(objective, 0)
         set_train_mode(model, cfg.bn)
     bar = None
     if progress and info.is_main:
@@ -281,48 +319,91 @@ def _train(cfg, out: Path, resume: bool, progress: bool, info, device) -> dict:
         if bar is not None:
             bar.update(1)
 
-        if cfg.eval_davis and done % cfg.eval_every == 0:
-            _evaluate(cfg, objective, device, info, log_path, done)
+        stop = False
+        if cfg.heldout_davis and done % cfg.eval_every == 0:
+            stop = selection.evaluate(objective, done)
             set_train_mode(model, cfg.bn)
-        if done % cfg.checkpoint_every == 0 or done == cfg.steps:
+        if done % cfg.checkpoint_every == 0 or done == cfg.steps or stop:
             _save(cfg, out, objective, opt, sched, scaler, done, info)
+        if stop:
+            if info.is_main:
+                _log(log_path, {"step": done, "event": "early_stop", "best_step": selection.best_step})
+            break
     if bar is not None:
         bar.close()
     return last
 
 
-def _evaluate(cfg, objective, device, info, log_path: Path, step: int) -> None:
-    if info.is_main:
-        from corrlearn.train.evaluate import davis_jf
+class _Selection:
+    """Held-out evaluations, the best snapshot and early stopping (state rebuilt from log.jsonl on resume)."""
 
-        seqs = cfg.eval_sequences
-        if not seqs:
-            raise CorrlearnError("--eval-davis needs --eval-sequences (held-out sequences to score)")
-        scores = davis_jf(
-            objective.encoder,
-            cfg.eval_davis,
-            seqs,
-            cfg.eval_preset or "crw",
-            device,
-            short_side=cfg.eval_short_side,
-            max_frames=cfg.eval_max_frames,
-        )
-        _log(log_path, {"step": step, "eval": "davis", "sequences": len(seqs), **scores})
-    dist_utils.barrier()
+    def __init__(self, cfg: TrainConfig, out: Path, evaluate, device, info):
+        self.cfg, self.out, self.fn, self.device, self.info = cfg, out, evaluate, device, info
+        self.best_step, self.best, self.since = None, -math.inf, 0
+        log = out / "log.jsonl"
+        if log.is_file():
+            for line in log.read_text().splitlines():
+                rec = json.loads(line) if line.strip() else {}
+                if rec.get("eval") == "heldout":
+                    self._update(rec["step"], rec["J&F"])
+
+    def _update(self, step: int, jf: float) -> bool:
+        better = jf > self.best
+        if better:
+            self.best_step, self.best, self.since = step, jf, 0
+        else:
+            self.since += 1
+        return better
+
+    def evaluate(self, objective, step: int) -> bool:
+        """Score the current encoder; True when early stopping says to stop."""
+        stop = False
+        if self.info.is_main:
+            folder = self.out / "heldout" / f"step_{step:06d}"
+            weights = folder / "encoder.pt"
+            payload = _encoder_payload(self.cfg, objective, step)
+            ckpt.save(weights, payload)
+            rng = ckpt.rng_state()  # scoring must not move the training run's random streams
+            scores = self.fn(self.cfg, weights, folder / "bench", str(self.device))
+            ckpt.set_rng_state(rng)
+            better = self._update(step, scores["J&F"])
+            if better:
+                ckpt.save(self.out / "best_encoder.pt", payload)
+            rec = {"step": step, "eval": "heldout", "sequences": len(self.cfg.heldout_sequences), **scores}
+            _log(self.out / "log.jsonl", {**rec, "best_step": self.best_step})
+            p = self.cfg.eval_patience
+            stop = bool(p) and self.since >= p
+        flag = torch.tensor(float(stop), device=self.device)
+        if self.info.enabled:
+            torch.distributed.broadcast(flag, 0)
+        dist_utils.barrier()
+        return bool(flag.item())
+
+
+def _encoder_payload(cfg, objective, step: int) -> dict:
+    """The encoder alone, for `corrlearn propagate --weights` (weights_only-loadable)."""
+    return {
+        "model": {k: v.detach().cpu() for k, v in objective.encoder.state_dict().items()},
+        **_meta(cfg, objective, step),
+    }
+
+
+def _meta(cfg, objective, step: int) -> dict:
+    return {
+        "step": step,
+        "objective": cfg.objective,
+        # the encoder's own: an ImageNet trunk reads RGB even under a Lab objective
+        "input_space": objective.encoder.input_space,
+        "model_name": cfg.model,
+        "stride": cfg.stride,
+    }
 
 
 def _save(cfg, out: Path, objective, opt, sched, scaler, step: int, info) -> None:
     rngs = dist_utils.all_gather_objects(ckpt.rng_state())
     if info.is_main:
-        enc_state = {k: v.detach().cpu() for k, v in objective.encoder.state_dict().items()}
-        meta = {
-            "step": step,
-            "objective": cfg.objective,
-            # the encoder's own: an ImageNet trunk reads RGB even under a Lab objective
-            "input_space": objective.encoder.input_space,
-            "model_name": cfg.model,
-            "stride": cfg.stride,
-        }
+        encoder = _encoder_payload(cfg, objective, step)
+        enc_state, meta = encoder["model"], _meta(cfg, objective, step)
         ckpt.save(
             out / ckpt.LAST,
             {
@@ -344,5 +425,5 @@ def _save(cfg, out: Path, objective, opt, sched, scaler, step: int, info) -> Non
             },
         )
         # the encoder alone, for `corrlearn propagate --weights` (weights_only-loadable)
-        ckpt.save(out / "encoder.pt", {"model": enc_state, **meta})
+        ckpt.save(out / "encoder.pt", encoder)
     dist_utils.barrier()

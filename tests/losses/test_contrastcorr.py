@@ -106,13 +106,60 @@ def test_objective_terms_and_backward():
     assert all(torch.isfinite(p.grad).all() for p in obj.parameters() if p.grad is not None)
 
 
+class _Recorder(torch.nn.Module):
+    """An ImageNet-style encoder stub (fixed RGB input) that records what it is fed."""
+
+    fixed_input, stride, input_space = True, 8, "rgb"
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 8, stride=8)
+        self.seen: list[torch.Tensor] = []
+
+    def normalize(self, x):
+        return x
+
+    def features(self, x):
+        self.seen.append(x.detach().clone())
+        return self.conv(x)
+
+
+def test_no_channel_dropout_on_a_fixed_input_rgb_trunk():
+    enc = _Recorder()
+    obj = ContrastCorrObjective(enc).train()
+    torch.manual_seed(0)
+    ref, search = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 48, 48)
+    for _ in range(10):
+        enc.seen.clear()
+        obj((ref, search))
+        assert torch.equal(enc.seen[0], ref) and torch.equal(enc.seen[1], search)
+    lab = ContrastCorrObjective(tiny_encoder("lab"), channel_dropout=1.0)
+    assert lab.channel_dropout == 1.0  # free-input encoders keep CorrFlow's dropout
+
+
+def test_objective_is_invariant_to_the_feature_norm():
+    # an ImageNet trunk's cells have norms of 70-80: softmax(raw / 1) saturated; unit cells do not care
+    torch.manual_seed(0)
+    enc = _Recorder()
+    obj = ContrastCorrObjective(enc).eval()
+    batch = (torch.rand(2, 3, 32, 32), torch.rand(2, 3, 48, 48))
+    small = obj(batch)
+    with torch.no_grad():
+        enc.conv.weight.mul_(100.0)
+        enc.conv.bias.mul_(100.0)
+    big = obj(batch)
+    for k in ("intra", "colour_switch", "self", "consistency", "sparsity", "cycle"):
+        assert big[k] == pytest.approx(small[k], rel=1e-4, abs=1e-6), k
+    assert obj.temperature == 0.07
+
+
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_contrastcorr_training_lowers_the_loss_on_real_frames(davis_root):
+def test_contrastcorr_training_lowers_the_loss_on_real_frames(davis_train_root):
     from corrlearn.train.data import ClipDataset, discover_videos
 
-    videos = discover_videos([str(davis_root)], ["dog", "camel", "cows", "blackswan"])
-    ds = ClipDataset(videos, "pair", 2, (1, 3), crop_size=64, crop_scale=(0.3, 0.5), search_size=96)
+    videos = discover_videos([str(davis_train_root)], ["bear", "boat", "bus", "elephant"])
+    ds = ClipDataset(videos, "pair", 2, (1, 3), crop_size=64, search_size=160)
     batches = fixed_batches(ds, n=2, batch=4)
     torch.manual_seed(0)
     obj = ContrastCorrObjective(tiny_encoder(), channel_dropout=0.0)

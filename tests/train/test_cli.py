@@ -174,45 +174,80 @@ def test_contrastcorr_through_the_cli(tmp_path, davis_root):
     assert "sparsity" in json.loads((out / "log.jsonl").read_text().splitlines()[-1])
 
 
-@pytest.mark.slow
-@pytest.mark.realdata
-def test_periodic_davis_evaluation_is_logged(tmp_path, davis_root):
+def _toy_davis(root, names=("toy-train", "toy-held"), n=3, size=(48, 64)):
+    """A DAVIS-layout root at 240p: moving squares with their 0/255 masks."""
+    import cv2
+    import numpy as np
+
+    for name in names:
+        (root / "JPEGImages" / "240p" / name).mkdir(parents=True)
+        (root / "Annotations" / "240p" / name).mkdir(parents=True)
+        for t in range(n):
+            img = np.full((*size, 3), 40, np.uint8)
+            mask = np.zeros(size, np.uint8)
+            img[10:30, 8 + 3 * t : 28 + 3 * t] = (200, 60, 30)
+            mask[10:30, 8 + 3 * t : 28 + 3 * t] = 255
+            cv2.imwrite(str(root / "JPEGImages" / "240p" / name / f"{t:05d}.jpg"), img)
+            cv2.imwrite(str(root / "Annotations" / "240p" / name / f"{t:05d}.png"), mask)
+    return root
+
+
+def test_heldout_training_video_is_the_learning_curve(tmp_path):
+    root = _toy_davis(tmp_path / "davis")
     out = tmp_path / "ev"
-    cfg = _config(tmp_path, eval_short_side=64, eval_max_frames=4)
-    assert (
-        main(
-            [
-                "train",
-                "--objective",
-                "crw",
-                "--config",
-                cfg,
-                "--data",
-                str(davis_root),
-                "--sequences",
-                "dog",
-                "--out",
-                str(out),
-                "--steps",
-                "1",
-                "--eval-davis",
-                str(davis_root),
-                "--eval-every",
-                "1",
-                "--eval-sequences",
-                "car-shadow",
-                "--no-progress",
-            ]
-        )
-        == 0
-    )
-    evals = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines() if '"eval"' in x]
+    args = ["train", "--objective", "crw", "--config", _config(tmp_path), "--data", str(root)]
+    args += ["--model", "resnet18", "--out", str(out), "--steps", "1", "--eval-every", "1"]
+    args += ["--heldout-davis", str(root), "--heldout-sequences", "toy-held", "--eval-preset", "crw"]
+    assert main([*args, "--no-progress"]) == 0
+    log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
+    evals = [e for e in log if e.get("eval") == "heldout"]
     # the learning curve starts at the initial weights (step 0), then every --eval-every steps
     assert [e["step"] for e in evals] == [0, 1] and all(0 < e["J&F"] <= 1 for e in evals)
+    # scored by `bench davis` itself: its run folder, its config, the snapshot it was given
+    run = json.loads((out / "heldout" / "step_000001" / "bench" / "run.json").read_text())
+    assert run["config"]["resolution"] == "240p" and run["config"]["preset"]["name"] == "crw"
+    assert list(run["sequences"]) == ["toy-held"]
+    assert run["global"]["J&F-Mean"] == evals[1]["J&F"]
+    best = min((e for e in evals if e["J&F"] == max(x["J&F"] for x in evals)), key=lambda e: e["step"])
+    assert evals[-1]["best_step"] == best["step"]
+    saved = torch.load(out / "best_encoder.pt", weights_only=True)
+    assert saved["step"] == best["step"]
+    # the held-out sequence is never a training video
+    from corrlearn.train.config import TrainConfig
+    from corrlearn.train.trainer import training_videos
+
+    cfg = TrainConfig.from_file(out / "config.json").resolved()
+    assert [v.name for v in training_videos(cfg)] == ["toy-train"]
+
+
+def test_heldout_lists_refuse_val_sequences_and_the_train_split_covers_davis_train():
+    from corrlearn.errors import CorrlearnError
+    from corrlearn.train import splits
+    from corrlearn.train.config import TrainConfig
+
+    assert not set(splits.DAVIS2016_HELDOUT) & set(splits.DAVIS2016_TRAIN)
+    assert len(splits.DAVIS2016_HELDOUT) == 7 and len(splits.DAVIS2016_TRAIN) == 23
+    assert not (set(splits.DAVIS2016_HELDOUT) | set(splits.DAVIS2016_TRAIN)) & set(splits.DAVIS2016_VAL)
+    cfg = TrainConfig(objective="crw", data=["x"], heldout_davis="d", eval_every=5).resolved()
+    assert cfg.heldout_sequences == list(splits.DAVIS2016_HELDOUT) and cfg.eval_preset == "stt-bilinear"
+    with pytest.raises(CorrlearnError, match="car-shadow belong to DAVIS-2016 val"):
+        TrainConfig(
+            objective="crw", data=["x"], heldout_davis="d", eval_every=5, heldout_sequences=["car-shadow"]
+        ).resolved()
+
+
+@pytest.mark.realdata
+def test_the_split_is_davis_2016_train(davis_train_root):
+    from corrlearn.datasets.davis import read_sequence_list
+    from corrlearn.train import splits
+
+    names = set(read_sequence_list(davis_train_root, "2016", "train"))
+    assert names == set(splits.DAVIS2016_HELDOUT) | set(splits.DAVIS2016_TRAIN)
 
 
 def test_user_errors_exit_2(tmp_path, capsys):
-    assert main(["train", "--out", str(tmp_path / "r"), "--data", str(tmp_path)]) == 2
+    (tmp_path / "d").mkdir()
+    assert main(["train", "--out", str(tmp_path / "r"), "--data", str(tmp_path / "d")]) == 2
     assert "--objective is required" in capsys.readouterr().err
     assert (
         main(

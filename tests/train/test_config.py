@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from corrlearn.errors import CorrlearnError
 from corrlearn.train.config import TrainConfig
@@ -37,8 +38,9 @@ def test_stt_temporal_defaults_follow_the_authors():
         ({"crop_size": 100}, "multiple of 8"),
         ({"frame_gap": (3, 1)}, "frame_gap"),
         ({"bn": "group"}, "bn must be"),
-        ({"crop_size": 64}, "single 64px patch"),
-        ({"eval_davis": "/d"}, "--eval-every"),
+        ({"crop_size": 64, "patch_size": 64}, "single 64px patch"),
+        ({"heldout_davis": "/d"}, "--eval-every"),
+        ({"heldout_davis": "/d", "eval_every": 1, "heldout_sequences": ["dog"]}, "DAVIS-2016 val"),
         ({"objective": "stt-temporal", "crop_size": 200}, "divisible by 16"),
         ({"objective": "prp", "rates": (2, 3)}, "even frame intervals"),
         ({"objective": "stt-spatial", "clip_len": 0}, "too short"),
@@ -49,6 +51,16 @@ def test_bad_values_raise_one_line_errors(changes, words):
     with pytest.raises(CorrlearnError, match=words) as info:
         TrainConfig(**kw).resolved()
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("crop, patch", [(256, 64), (128, 32), (96, 24)])
+def test_crw_patch_nodes_default_to_the_authors_7_by_7_grid(crop, patch):
+    from corrlearn.losses.crw import patch_grid
+
+    cfg = TrainConfig(objective="crw", data=["x"], crop_size=crop).resolved()
+    assert (cfg.patch_size, cfg.patch_stride) == (patch, patch // 2)
+    nodes = patch_grid(torch.zeros(1, 3, crop, crop), cfg.patch_size, cfg.patch_stride).shape[1]
+    assert nodes == 49  # CRW's 64 px patches at stride 32 on 256 px crops
 
 
 def test_json_round_trip_and_unknown_keys(tmp_path):
