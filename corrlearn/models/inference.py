@@ -9,8 +9,10 @@ AVX512-BF16 / AMX. Outputs are always returned as float32.
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # PRECISIONS and check_precision serve the CLI's help and checks, which run without torch
+    import torch
 
 PRECISIONS = ("fp32", "bf16")
 #: ``--precision`` help, shared by `corrlearn propagate` and the `bench` runners.
@@ -25,6 +27,8 @@ def check_precision(precision: str) -> str:
 
 def prepare_encoder(encoder: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     """Move to ``device``, eval mode, and channels-last weights on CPU (in place, like ``.to``)."""
+    import torch
+
     encoder = encoder.to(device).eval()
     if device.type == "cpu":
         encoder = encoder.to(memory_format=torch.channels_last)
@@ -33,6 +37,8 @@ def prepare_encoder(encoder: torch.nn.Module, device: torch.device) -> torch.nn.
 
 def run_encoder(encoder: torch.nn.Module, x: torch.Tensor, precision: str = "fp32") -> torch.Tensor:
     """(N, C, h, w) float32 features of a (N, 3, H, W) float batch, channels-last on CPU."""
+    import torch
+
     if x.device.type == "cpu":
         x = x.contiguous(memory_format=torch.channels_last)
     amp = (

@@ -5,13 +5,13 @@ from __future__ import annotations
 import kornia.color
 import torch
 
+from corrlearn.models.catalog import INPUT_SPACES
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 # STT / UVC feed Lab images normalised as (L - 50) / 50, a / 127, b / 127.
 LAB_MEAN = (50.0, 0.0, 0.0)
 LAB_STD = (50.0, 127.0, 127.0)
-
-INPUT_SPACES = ("rgb", "lab")
 
 
 def tflite_normalize(images: torch.Tensor) -> torch.Tensor:

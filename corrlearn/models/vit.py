@@ -15,32 +15,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from corrlearn.models.catalog import VIT_CONFIGS, VitConfig
 from corrlearn.models.encoder import Encoder
-
-
-@dataclass(frozen=True)
-class VitConfig:
-    patch_size: int
-    embed_dim: int
-    depth: int
-    num_heads: int
-    mlp_ratio: float = 4.0
-    pretrain_size: int = 224
-
-
-#: DINO's released backbones.
-VIT_CONFIGS: dict[str, VitConfig] = {
-    "vit-s16": VitConfig(16, 384, 12, 6),
-    "vit-s8": VitConfig(8, 384, 12, 6),
-    "vit-b16": VitConfig(16, 768, 12, 12),
-    "vit-b8": VitConfig(8, 768, 12, 12),
-}
 
 
 def vit_name_for(state: Mapping[str, torch.Tensor]) -> str | None:

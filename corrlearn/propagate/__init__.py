@@ -1,9 +1,36 @@
 """Label propagation: presets (protocols as data), the streaming engine (:func:`propagate`, any label codec),
-and the schedule that runs it forwards / backwards from any annotated frames."""
+and the schedule that runs it forwards / backwards from any annotated frames.
 
-from corrlearn.propagate.engine import FeatureExtractor, Propagator, propagate, segment_video, working_size
-from corrlearn.propagate.presets import PRESETS, Preset, get_preset
-from corrlearn.propagate.schedule import DIRECTIONS, Segment, apply_annotation, plan, propagate_video
+The names below are imported on first use: the presets and the directions (what the CLI's help lists) need
+no torch; the engine does.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from corrlearn.propagate.engine import (
+        FeatureExtractor,
+        Propagator,
+        propagate,
+        segment_video,
+        working_size,
+    )
+    from corrlearn.propagate.presets import PRESETS, Preset, get_preset
+    from corrlearn.propagate.schedule import DIRECTIONS, Segment, apply_annotation, plan, propagate_video
+
+_EXPORTS = {
+    **dict.fromkeys(
+        ("FeatureExtractor", "Propagator", "propagate", "segment_video", "working_size"),
+        "corrlearn.propagate.engine",
+    ),
+    **dict.fromkeys(("PRESETS", "Preset", "get_preset"), "corrlearn.propagate.presets"),
+    **dict.fromkeys(
+        ("DIRECTIONS", "Segment", "apply_annotation", "plan", "propagate_video"), "corrlearn.propagate.schedule"
+    ),
+}
 
 __all__ = [
     "DIRECTIONS",
@@ -20,3 +47,11 @@ __all__ = [
     "segment_video",
     "working_size",
 ]
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'corrlearn.propagate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value

@@ -19,17 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import torch
-from tqdm.auto import tqdm
 
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.masks import VOID_ID
-from corrlearn.models import Encoder
-from corrlearn.propagate.engine import segment_video
 from corrlearn.propagate.presets import Preset
+
+if TYPE_CHECKING:  # the plan and DIRECTIONS are read without torch (the CLI's help and its checks)
+    import torch
+
+    from corrlearn.models import Encoder
 
 DIRECTIONS = ("forward", "backward", "both")
 
@@ -145,6 +146,10 @@ def propagate_video(
     Segments that ``state`` reports finished are skipped, their masks not yielded again. ``precision`` and
     ``pipeline`` are :func:`~corrlearn.propagate.engine.segment_video`'s.
     """
+    from tqdm.auto import tqdm
+
+    from corrlearn.propagate import engine
+
     segments = plan(len(frames), list(annotations), direction)
     total = sum(s.frames for s in segments)
     carried: dict[str, np.ndarray | None] = {"forward": None, "backward": None}
@@ -158,7 +163,7 @@ def propagate_video(
                 continue
             start_ids = apply_annotation(carried[seg.direction], annotations[seg.start])
             step = 1 if seg.stop >= seg.start else -1
-            stream = segment_video(
+            stream = engine.segment_video(
                 _span(frames, seg.start, seg.stop),
                 start_ids,
                 encoder,

@@ -66,7 +66,7 @@ def test_video_file_from_a_middle_frame_goes_both_ways(tmp_path):
 
 def test_interrupted_run_is_marked_and_resumes_to_identical_masks(tmp_path, monkeypatch, capsys):
     from corrlearn.commands import propagate as cmd
-    from corrlearn.propagate import schedule
+    from corrlearn.propagate import engine, schedule
 
     d, _, frames = write_clip(tmp_path, n=6)
     _, gts = translating_video(n_frames=6, size=(64, 96), step=(2, 3))
@@ -93,8 +93,8 @@ def test_interrupted_run_is_marked_and_resumes_to_identical_masks(tmp_path, monk
     monkeypatch.setattr(cmd.DiskState, "finish", finish)
 
     runs = []
-    engine = schedule.segment_video
-    monkeypatch.setattr(schedule, "segment_video", lambda *a, **k: runs.append(1) or engine(*a, **k))
+    segment_video = engine.segment_video
+    monkeypatch.setattr(engine, "segment_video", lambda *a, **k: runs.append(1) or segment_video(*a, **k))
     assert _run(*base, "--out", out) == 0
     assert len(runs) == len(schedule.plan(6, [2, 4], "both")) - 1  # the finished segment is skipped
     assert json.loads((out / "corrlearn-run.json").read_text())["status"] == "complete"
