@@ -12,34 +12,57 @@ registered with :func:`register`; ``stride=None`` asks for the architecture's na
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from corrlearn.errors import CorrlearnError
-from corrlearn.models.checkpoint import (
-    checkpoint_padding,
-    extract_state_dict,
-    file_sha256,
-    load_weights,
-    read_state_dict,
+from corrlearn.models.catalog import (
+    DEFAULT_MODEL,
+    DEFAULT_SEED,
+    DEFAULT_TRACKING_MODEL,
+    HYPERCOLUMN,
+    HYPERCOLUMN_STAGES,
+    INPUT_SPACES,
+    RESNETS,
+    VIT_CONFIGS,
 )
-from corrlearn.models.efficientnet import VARIANTS as EFFICIENTNET_VARIANTS
-from corrlearn.models.efficientnet import EfficientNetLite, pretrained_path
-from corrlearn.models.encoder import Encoder, ResNetEncoder
-from corrlearn.models.normalize import INPUT_SPACES
-from corrlearn.models.resnet import PADDINGS, BasicBlock, Bottleneck, seeded_init_
-from corrlearn.models.vit import VIT_CONFIGS, VitEncoder, seeded_vit_init_, vit_name_for
+from corrlearn.models.catalog import (
+    VARIANTS as EFFICIENTNET_VARIANTS,
+)
 
-#: Seed of the random initialisation of the ResNets (see README, "Default encoder").
-DEFAULT_SEED = 0
-#: The encoder used when none is named: chosen by measurement (benchmarks/README.md, "Encoders"): the ImageNet
-#: Lite1 trunk with its stage-3 features beside stage 5 propagates masks and keypoints best.
-DEFAULT_MODEL = "efficientnet-lite1-hc"
-#: The DCF box tracker's default: its correlation filter on the hypercolumn loses targets (OTB-8 AUC 0.431 vs
-#: 0.533 for the stage-5 trunk alone), so it keeps the single feature map.
-DEFAULT_TRACKING_MODEL = "efficientnet-lite1"
+if TYPE_CHECKING:
+    from corrlearn.models.checkpoint import file_sha256, load_weights, read_state_dict
+    from corrlearn.models.efficientnet import EfficientNetLite
+    from corrlearn.models.encoder import Encoder, ResNetEncoder
+    from corrlearn.models.vit import VitEncoder
 
-Builder = Callable[..., Encoder]
+# names that need torch, imported on first use so that the registry (and the CLI's help) stays torch-free
+_LAZY: dict[str, str] = {
+    "checkpoint_padding": "corrlearn.models.checkpoint",
+    "extract_state_dict": "corrlearn.models.checkpoint",
+    "file_sha256": "corrlearn.models.checkpoint",
+    "load_weights": "corrlearn.models.checkpoint",
+    "read_state_dict": "corrlearn.models.checkpoint",
+    "EfficientNetLite": "corrlearn.models.efficientnet",
+    "pretrained_path": "corrlearn.models.efficientnet",
+    "Encoder": "corrlearn.models.encoder",
+    "ResNetEncoder": "corrlearn.models.encoder",
+    "VitEncoder": "corrlearn.models.vit",
+    "vit_name_for": "corrlearn.models.vit",
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'corrlearn.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+Builder = Callable[..., "Encoder"]
 _REGISTRY: dict[str, Builder] = {}
 
 
@@ -97,8 +120,13 @@ def create(
     return enc.eval()
 
 
-def _resnet(block: type, layers: tuple[int, int, int, int], name: str) -> Builder:
+def _resnet(name: str) -> Builder:
     def build(stride, input_space, weights, seed, with_layer4, padding) -> Encoder:
+        from corrlearn.models.checkpoint import checkpoint_padding, load_weights
+        from corrlearn.models.encoder import ResNetEncoder
+        from corrlearn.models.resnet import PADDINGS, BasicBlock, Bottleneck, seeded_init_
+
+        block, layers = (BasicBlock, (2, 2, 2, 2)) if name == "resnet18" else (Bottleneck, (3, 4, 6, 3))
         if padding is None:  # a converted checkpoint says how its network padded (CRW: reflect)
             padding = (checkpoint_padding(weights) if weights is not None else None) or "zeros"
         if padding not in PADDINGS:
@@ -126,13 +154,11 @@ def _no_resnet_options(name: str, with_layer4: bool, padding: str | None) -> Non
         raise CorrlearnError(f"{name} has its own padding (padding={padding!r} is a ResNet option)")
 
 
-#: Suffix of the hypercolumn EfficientNet-Lite encoders: stage 3 (stride 8) beside stage 5, each L2-normalised.
-HYPERCOLUMN = "-hc"
-HYPERCOLUMN_STAGES = (3,)
-
-
 def _efficientnet(name: str, variant: str, extra_stages: tuple[int, ...] = ()) -> Builder:
     def build(stride, input_space, weights, seed, with_layer4, padding) -> Encoder:
+        from corrlearn.models.checkpoint import load_weights
+        from corrlearn.models.efficientnet import EfficientNetLite, pretrained_path
+
         _no_resnet_options(name, with_layer4, padding)
         enc = EfficientNetLite(variant, stride=stride or 8, extra_stages=extra_stages)
         if weights is None:
@@ -146,6 +172,9 @@ def _efficientnet(name: str, variant: str, extra_stages: tuple[int, ...] = ()) -
 
 def _vit(name: str) -> Builder:
     def build(stride, input_space, weights, seed, with_layer4, padding) -> Encoder:
+        from corrlearn.models.checkpoint import load_weights
+        from corrlearn.models.vit import VitEncoder, seeded_vit_init_
+
         cfg = VIT_CONFIGS[name]
         if stride not in (None, cfg.patch_size):
             raise CorrlearnError(
@@ -160,8 +189,8 @@ def _vit(name: str) -> Builder:
     return build
 
 
-register("resnet18", _resnet(BasicBlock, (2, 2, 2, 2), "resnet18"))
-register("resnet50", _resnet(Bottleneck, (3, 4, 6, 3), "resnet50"))
+for _name in RESNETS:
+    register(_name, _resnet(_name))
 for _name in EFFICIENTNET_VARIANTS:
     register(_name, _efficientnet(_name, _name))
     register(_name + HYPERCOLUMN, _efficientnet(_name + HYPERCOLUMN, _name, HYPERCOLUMN_STAGES))
@@ -179,6 +208,9 @@ def model_for_weights(weights: str | os.PathLike | None) -> str:
     if weights is None:
         return DEFAULT_MODEL
     import torch
+
+    from corrlearn.models.checkpoint import extract_state_dict
+    from corrlearn.models.vit import vit_name_for
 
     try:
         obj = torch.load(weights, map_location="cpu", weights_only=True)
@@ -205,6 +237,8 @@ def model_for_weights(weights: str | os.PathLike | None) -> str:
 def weights_sha256(name: str, weights: str | os.PathLike | None) -> str | None:
     """SHA-256 of the weights ``create(name, weights=weights)`` loads; None for a seeded random init."""
     if weights is not None:
+        from corrlearn.models.checkpoint import file_sha256
+
         return file_sha256(weights)
     variant = name.removesuffix(HYPERCOLUMN)
     if variant in EFFICIENTNET_VARIANTS:
