@@ -32,6 +32,7 @@ __version__ = "0.1.0"
 # public name -> (module, attribute)
 _EXPORTS: dict[str, tuple[str, str]] = {
     "create_encoder": ("corrlearn.models", "create"),
+    "UserEncoder": ("corrlearn.models.external", "UserEncoder"),
     "Preset": ("corrlearn.propagate.presets", "Preset"),
     "get_preset": ("corrlearn.propagate.presets", "get_preset"),
     "segment_video": ("corrlearn.propagate.engine", "segment_video"),
@@ -56,6 +57,7 @@ __all__ = [
     "LabelCodec",
     "MaskCodec",
     "Preset",
+    "UserEncoder",
     "__version__",
     "create_encoder",
     "get_preset",
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
     from corrlearn.io.masks import read_mask, write_mask
     from corrlearn.labels import BoxCodec, KeypointCodec, LabelCodec, MaskCodec
     from corrlearn.models import create as create_encoder
+    from corrlearn.models.external import UserEncoder
     from corrlearn.propagate.engine import propagate as propagate_annotation
     from corrlearn.propagate.engine import segment_video
     from corrlearn.propagate.presets import Preset, get_preset

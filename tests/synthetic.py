@@ -62,3 +62,31 @@ def write_clip(tmp_path, n: int = 4, size: tuple[int, int] = (64, 96)):
     mask.putpalette(DAVIS_PALETTE)
     mask.save(tmp_path / "first.png")
     return d, tmp_path / "first.png", frames
+
+
+def small_davis_root(src_root, dst_root, sequences, n_frames: int = 6, size: tuple[int, int] = (72, 128)):
+    """A DAVIS-2016 root (480p layout, ``ImageSets/2016/val.txt``) of the first ``n_frames`` real frames and
+    masks of ``sequences`` from the 240p training set ``src_root``, resized to ``size`` (H, W): real video
+    that propagates in a second."""
+    from pathlib import Path
+
+    import cv2
+    from PIL import Image
+
+    src, dst = Path(src_root), Path(dst_root)
+    for seq in sequences:
+        frames = sorted((src / "JPEGImages" / "240p" / seq).glob("*.jpg"))[:n_frames]
+        (dst / "JPEGImages" / "480p" / seq).mkdir(parents=True)
+        (dst / "Annotations" / "480p" / seq).mkdir(parents=True)
+        for jpg in frames:
+            img = cv2.resize(cv2.imread(str(jpg)), size[::-1], interpolation=cv2.INTER_AREA)
+            cv2.imwrite(str(dst / "JPEGImages" / "480p" / seq / jpg.name), img)
+            with Image.open(src / "Annotations" / "240p" / seq / f"{jpg.stem}.png") as m:
+                mask = np.array(m.convert("L"))
+            mask = cv2.resize(mask, size[::-1], interpolation=cv2.INTER_NEAREST)
+            Image.fromarray(np.where(mask > 127, 255, 0).astype(np.uint8)).save(
+                dst / "Annotations" / "480p" / seq / f"{jpg.stem}.png"
+            )
+    (dst / "ImageSets" / "2016").mkdir(parents=True, exist_ok=True)
+    (dst / "ImageSets" / "2016" / "val.txt").write_text("\n".join(sequences) + "\n")
+    return dst

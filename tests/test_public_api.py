@@ -14,6 +14,7 @@ PUBLIC = {
     "LabelCodec",
     "MaskCodec",
     "Preset",
+    "UserEncoder",
     "__version__",
     "create_encoder",
     "get_preset",
@@ -45,6 +46,7 @@ def test_public_names_are_the_library_objects():
     from corrlearn.propagate import engine, presets, schedule
 
     assert corrlearn.create_encoder is models.create
+    assert corrlearn.UserEncoder is models.UserEncoder
     assert corrlearn.get_preset is presets.get_preset and corrlearn.Preset is presets.Preset
     assert corrlearn.segment_video is engine.segment_video
     assert corrlearn.propagate_video is schedule.propagate_video

@@ -118,11 +118,11 @@ class Benchmark:
         """What identifies the encoder and where it runs."""
         import torch
 
-        from corrlearn.models import weights_sha256
+        from corrlearn.models import is_external, provenance, weights_sha256
 
         if self.weights is not None and not self.weights.is_file():
             raise CorrlearnError(f"{self.weights}: weights file not found")
-        return {
+        record = {
             "model": self.model,
             "stride": self.stride,
             "precision": self.precision,
@@ -132,6 +132,10 @@ class Benchmark:
             "backend": self.backend,
             "torch": torch.__version__,
         }
+        if is_external(self.model):  # a user's encoder: its factory, source file and weights, each hashed
+            record["encoder_source"] = provenance(self.encoder())
+            record["weights_sha256"] = record["encoder_source"]["weights_sha256"]
+        return record
 
     def config(self) -> dict:
         """Everything that determines the outputs; a resumed run must reproduce it exactly."""

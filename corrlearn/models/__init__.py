@@ -7,7 +7,9 @@
 >>> enc = models.create("vit-s16", weights="dino_deitsmall16.pth")  # DINO patch tokens (stride 16)
 
 A new architecture is one builder, ``builder(stride, input_space, weights, seed, with_layer4) -> Encoder``,
-registered with :func:`register`; ``stride=None`` asks for the architecture's natural stride.
+registered with :func:`register`; ``stride=None`` asks for the architecture's natural stride. A user's own
+network needs no change here: ``create("my_pkg.nets:build")``, ``create("nets.py:build")`` or a name an
+installed package registers in the ``corrlearn.encoders`` entry-point group (:mod:`corrlearn.models.external`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from corrlearn.models.catalog import (
     INPUT_SPACES,
     RESNETS,
     VIT_CONFIGS,
+    entry_point_names,
+    is_factory_spec,
 )
 from corrlearn.models.catalog import (
     VARIANTS as EFFICIENTNET_VARIANTS,
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
     from corrlearn.models.checkpoint import file_sha256, load_weights, read_state_dict
     from corrlearn.models.efficientnet import EfficientNetLite
     from corrlearn.models.encoder import Encoder, ResNetEncoder
+    from corrlearn.models.external import UserEncoder
     from corrlearn.models.vit import VitEncoder
 
 # names that need torch, imported on first use so that the registry (and the CLI's help) stays torch-free
@@ -49,6 +54,7 @@ _LAZY: dict[str, str] = {
     "pretrained_path": "corrlearn.models.efficientnet",
     "Encoder": "corrlearn.models.encoder",
     "ResNetEncoder": "corrlearn.models.encoder",
+    "UserEncoder": "corrlearn.models.external",
     "VitEncoder": "corrlearn.models.vit",
     "vit_name_for": "corrlearn.models.vit",
 }
@@ -77,13 +83,25 @@ def register(name: str, builder: Builder, overwrite: bool = False) -> None:
 
 
 def available() -> list[str]:
-    """Names accepted by :func:`create`."""
-    return sorted(_REGISTRY)
+    """Names accepted by :func:`create`: corrlearn's own, then those installed packages register (entry points
+    in ``corrlearn.encoders``); ``module:factory`` and ``file.py:factory`` are accepted too."""
+    return sorted(_REGISTRY) + sorted(set(entry_point_names()) - set(_REGISTRY))
+
+
+def is_external(name: str) -> bool:
+    """Whether ``name`` is a user's encoder (a factory spec or an entry-point name), not one of corrlearn's."""
+    return name not in _REGISTRY and (is_factory_spec(name) or name in entry_point_names())
+
+
+def provenance(encoder) -> dict | None:
+    """What identifies a user's encoder (factory, source file and weights with their SHA-256); None for
+    corrlearn's own, which their name and :func:`weights_sha256` identify."""
+    return getattr(encoder, "provenance", None)
 
 
 def create(
     name: str = DEFAULT_MODEL,
-    stride: int | None = 8,
+    stride: int | None = None,
     input_space: str = "rgb",
     weights: str | os.PathLike | None = None,
     seed: int = DEFAULT_SEED,
@@ -108,7 +126,18 @@ def create(
             f"unknown input space {input_space!r}; expected one of {', '.join(INPUT_SPACES)}"
         )
     if name not in _REGISTRY:
-        raise CorrlearnError(f"unknown model {name!r}; available: {', '.join(available())}")
+        # one place resolves a user's encoder: a factory spec, or a name an installed package registers
+        from corrlearn.models.external import create_external
+
+        if is_factory_spec(name):
+            return create_external(name, stride=stride, weights=weights, seed=seed)
+        installed = entry_point_names()
+        if name in installed:
+            return create_external(installed[name], stride=stride, weights=weights, seed=seed, label=name)
+        raise CorrlearnError(
+            f"unknown model {name!r}; available: {', '.join(available())}, "
+            "or a factory as package.module:factory / file.py:factory"
+        )
     enc = _REGISTRY[name](
         stride=stride,
         input_space=input_space,
@@ -235,7 +264,8 @@ def model_for_weights(weights: str | os.PathLike | None) -> str:
 
 
 def weights_sha256(name: str, weights: str | os.PathLike | None) -> str | None:
-    """SHA-256 of the weights ``create(name, weights=weights)`` loads; None for a seeded random init."""
+    """SHA-256 of the weights ``create(name, weights=weights)`` loads; None for a seeded random init (and for a
+    user's encoder without a file: :func:`provenance` of the built encoder hashes its state)."""
     if weights is not None:
         from corrlearn.models.checkpoint import file_sha256
 
@@ -252,10 +282,13 @@ __all__ = [
     "DEFAULT_SEED",
     "Encoder",
     "ResNetEncoder",
+    "UserEncoder",
     "EfficientNetLite",
     "VitEncoder",
     "available",
     "create",
+    "is_external",
+    "provenance",
     "register",
     "file_sha256",
     "load_weights",
