@@ -29,10 +29,11 @@ LAYERS: dict[str, int] = {
     "train": 6,
     "tracking": 7,
     "bench": 8,
-    "commands": 9,
-    "cli": 10,
-    "__main__": 11,
-    "__init__": 11,
+    "studio": 9,
+    "commands": 10,
+    "cli": 11,
+    "__main__": 12,
+    "__init__": 12,
 }
 
 
