@@ -44,13 +44,13 @@ STATE = ".corrlearn-resume"  # start masks of finished segments; removed when th
 
 def register(p: argparse.ArgumentParser) -> None:
     from corrlearn import models
+    from corrlearn.commands.propagate_manifest import MANIFEST_HELP
     from corrlearn.models.inference import PRECISION_HELP, PRECISIONS
     from corrlearn.propagate import DIRECTIONS, PRESETS
 
-    p.add_argument("video", help="video file or folder of frames")
+    p.add_argument("video", nargs="?", default=None, help="video file or folder of frames (or --manifest)")
     p.add_argument(
         "--mask",
-        required=True,
         action="append",
         help="annotation PNG (palette or 0/255), or a folder of them; repeat for several annotated frames",
     )
@@ -106,6 +106,8 @@ def register(p: argparse.ArgumentParser) -> None:
         help="encode frame t+1 on a second thread while frame t propagates (use with --threads 1 on 2 cores)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--manifest", type=Path, default=None, help=MANIFEST_HELP)
+    p.add_argument("--shard", default=None, help="with --manifest: i/n runs rows i, i+n, ... (0-based)")
 
 
 def read_annotations(paths: list[str], frames, start_frame: int) -> tuple[dict, object]:
@@ -241,6 +243,12 @@ def run(args: argparse.Namespace) -> int:
     from corrlearn.io.writable import check_output_file
     from corrlearn.propagate import get_preset, plan, propagate_video
 
+    if args.manifest is not None:  # many videos: the same run on every row (corrlearn.bench.manifest)
+        from corrlearn.commands.propagate_manifest import run_manifest
+
+        return run_manifest(args, run)
+    if args.video is None or not args.mask:
+        raise CorrlearnError("give VIDEO and --mask (or --manifest LIST.csv)")
     preset = get_preset(args.preset)
     if args.overlay:
         check_overlay_path(args.overlay)
@@ -268,6 +276,9 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     config = run_config(args, frames, annotations, preset)
+    if models.provenance(encoder):  # a user's encoder: its factory, source file and weights, each hashed
+        config["encoder_source"] = models.provenance(encoder)
+        config["weights_sha256"] = config["encoder_source"]["weights_sha256"]
     record = open_record(out, config)
     resumed = len(record["segments_done"])
     out.mkdir(parents=True, exist_ok=True)
