@@ -20,8 +20,8 @@ def add_common_options(parser: argparse.ArgumentParser, default_model: str | Non
     parser.add_argument(
         "--model",
         default=None,
-        help=f"encoder: {', '.join(available())} (default: the architecture --weights was saved from, "
-        f"else {default_model or DEFAULT_MODEL})",
+        help=f"encoder: {', '.join(available())}, or a user's package.module:factory / file.py:factory "
+        f"(default: the architecture --weights was saved from, else {default_model or DEFAULT_MODEL})",
     )
     parser.add_argument(
         "--weights",
