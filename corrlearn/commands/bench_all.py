@@ -11,6 +11,15 @@ from corrlearn.datasets.davis import RESOLUTION
 GROUP = "bench"
 NAME = "all"
 HELP = "every benchmark with one encoder (DAVIS-2016/2017, JHMDB, OTB) and one summary table"
+# --out must lie apart from what the run reads (checked by the CLI)
+INPUTS = {
+    "davis": "--davis",
+    "davis2017": "--davis2017",
+    "jhmdb": "--jhmdb",
+    "otb": "--otb",
+    "weights": "--weights",
+    "jhmdb_list_file": "--jhmdb-list-file",
+}
 DESCRIPTION = """\
 Runs `bench davis` (DAVIS-2016 from --davis; DAVIS-2017 too when --davis2017 is given), `bench jhmdb` and
 `bench otb` with the same encoder into OUT/davis2016/, OUT/davis2017/, OUT/jhmdb/ and OUT/otb/ (each a normal run
