@@ -260,8 +260,10 @@ class Project:
         is written; ``cancelled()`` is polled before each frame and stops the run with :class:`Cancelled`.
         """
         annotations, like = self.read_annotations()
+        edits = self.annotations_digest()  # what this run propagates; edits made meanwhile stay stale
         encoder = self.encoder()
-        self.frames.validate()
+        # no up-front decode of every frame (the CLI's validate()): masks appear at once, and a frame that
+        # cannot be decoded stops the run there with its one-line message; export only follows a full run
         config = self.config(annotations)
         settings = {k: v for k, v in config.items() if k != "annotations"}
         segments = plan(len(self.frames), list(annotations), DIRECTION)
@@ -285,7 +287,7 @@ class Project:
             write_mask(self.mask_dir / f"{self.frames.names[t]}.png", ids, like=like)
             report(frame=t)
         with self._lock:
-            self.state["propagated"] = self.annotations_digest()
+            self.state["propagated"] = edits
             self.save_state()
         return {
             "segments": len(segments),

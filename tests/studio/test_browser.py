@@ -147,6 +147,7 @@ def test_keys_polygon_objects_and_errors_in_the_page(tmp_path, serve, page, shot
     (frames / "00003.jpg").write_bytes(b"not a jpeg")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('#frame-label').textContent.startsWith('frame 2 ')")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.querySelector('#message').textContent.includes('00003.jpg')")
     assert "frame is missing or cannot be decoded" in page.inner_text("#message")

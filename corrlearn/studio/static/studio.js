@@ -71,6 +71,7 @@ async function show(t) {
   noteObjects(S.ids);
   render();
   updateLabels();
+  drawTimeline();
 }
 
 async function loadFrame(t) {
