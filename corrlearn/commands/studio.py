@@ -20,9 +20,13 @@ overlay). Everything lives in --out, so closing the page and starting again cont
 The server listens on 127.0.0.1 only unless --host says otherwise, and serves the page, the video's frames
 and the files in --out, nothing else. Propagation settings are `corrlearn propagate`'s.
 
+With --run RUN_DIR it opens a finished `bench davis` or `bench otb` run instead: per-sequence scores worst
+first, the success plots, and (DAVIS, with --root) every frame's prediction beside its ground truth.
+
 Examples:
   corrlearn studio clip.mp4 --out clip-studio/
   corrlearn studio frames/ --out work/ --port 8800 --preset stt-bilinear
+  corrlearn studio --run runs/crw --root DAVIS
 """
 
 
@@ -30,7 +34,14 @@ def register(p: argparse.ArgumentParser) -> None:
     from corrlearn.propagate import PRESETS
     from corrlearn.studio.server import HOST
 
-    p.add_argument("video", help="video file or folder of frames")
+    p.add_argument("video", nargs="?", help="video file or folder of frames (not with --run)")
+    p.add_argument(
+        "--run",
+        default=None,
+        help="open a finished `bench davis` / `bench otb` run folder instead: scores worst first, plots, "
+        "and each frame's prediction beside the ground truth (with --root)",
+    )
+    p.add_argument("--root", default=None, help="with --run: the dataset the run was made on (its frames)")
     p.add_argument(
         "--out",
         default=None,
@@ -56,8 +67,16 @@ def run(args: argparse.Namespace) -> int:
     from corrlearn.commands import propagate as record
     from corrlearn.io.writable import check_output_dir
     from corrlearn.studio.project import Project, Settings
-    from corrlearn.studio.server import HOST, create_app, make_server
+    from corrlearn.studio.server import create_app, make_server
 
+    if not 0 <= args.port < 65536:
+        raise CorrlearnError(f"--port {args.port}: expected 0..65535")
+    if (args.video is None) == (args.run is None):
+        raise CorrlearnError(
+            "give a VIDEO (or folder of frames) to annotate, or --run RUN_DIR to review; not both"
+        )
+    if args.run is not None:
+        return _serve_run(args)
     if args.threads is not None:
         from corrlearn.threads import set_threads
 
@@ -65,8 +84,6 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_out(args.video)
     if args.out is None:
         check_output_dir(out)
-    if not 0 <= args.port < 65536:
-        raise CorrlearnError(f"--port {args.port}: expected 0..65535")
     settings = Settings(
         preset=args.preset, model=args.model, stride=args.stride, weights=args.weights,
         device=args.device, backend=args.backend, precision=args.precision,
@@ -74,13 +91,29 @@ def run(args: argparse.Namespace) -> int:
     project = Project(args.video, out, settings, record)
     project.encoder()  # built now: a bad --weights fails here, and Propagate streams frames at once
     server = make_server(create_app(project), args.host, args.port)
+    _serve(server, args, f"{len(project.frames)} frames of {args.video}, work in {out}")
+    return 0
+
+
+def _serve_run(args: argparse.Namespace) -> int:
+    from corrlearn.studio.runview import BenchRun
+    from corrlearn.studio.server import create_run_app, make_server
+
+    run = BenchRun(args.run, args.root)
+    server = make_server(create_run_app(run), args.host, args.port)
+    _serve(server, args, f"{run.kind} run {args.run}: {len(run.rows)} scored rows")
+    return 0
+
+
+def _serve(server, args: argparse.Namespace, what: str) -> None:
+    from corrlearn.studio.server import HOST
+
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{server.port}/"
     if args.host != HOST:
-        print(f"corrlearn studio: listening on {args.host}: other machines can reach the video and masks")
-    print(f"corrlearn studio: {len(project.frames)} frames of {args.video}, work in {out}")
+        print(f"corrlearn studio: listening on {args.host}: other machines can reach what it serves")
+    print(f"corrlearn studio: {what}")
     print(f"open {url}  (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()
     finally:
         server.server_close()
-    return 0

@@ -22,6 +22,7 @@ from corrlearn.io.masks import DAVIS_PALETTE
 from corrlearn.studio import grabcut
 from corrlearn.studio.jobs import Jobs
 from corrlearn.studio.project import Project
+from corrlearn.studio.runview import BenchRun
 
 STATIC = Path(__file__).resolve().parent / "static"
 HOST = "127.0.0.1"
@@ -49,18 +50,8 @@ class _JpegCache:
         return data
 
 
-def create_app(project: Project) -> Flask:
-    """The Flask app for one project."""
-    app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
-    app.config["MAX_CONTENT_LENGTH"] = 64 << 20
-    jobs = Jobs()
-    jpegs = _JpegCache()
-    n = len(project.frames)
-
-    def frame_index(t: int) -> int:
-        if not 0 <= t < n:
-            raise NotFound(f"frame {t} is outside 0..{n - 1}")
-        return t
+def _json_errors(app: Flask) -> None:
+    """Every error as ``{"error": "one line"}``: user errors 400, HTTP errors their code, bugs 500."""
 
     @app.errorhandler(CorrlearnError)
     def user_error(exc: CorrlearnError):
@@ -74,6 +65,22 @@ def create_app(project: Project) -> Flask:
     def internal_error(exc: Exception):
         log.exception("studio request failed")
         return jsonify(error=f"internal error ({type(exc).__name__}: {exc})"), 500
+
+
+def create_app(project: Project) -> Flask:
+    """The Flask app for one project."""
+    app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    app.config["MAX_CONTENT_LENGTH"] = 64 << 20
+    jobs = Jobs()
+    jpegs = _JpegCache()
+    n = len(project.frames)
+
+    def frame_index(t: int) -> int:
+        if not 0 <= t < n:
+            raise NotFound(f"frame {t} is outside 0..{n - 1}")
+        return t
+
+    _json_errors(app)
 
     @app.get("/")
     def index():
@@ -177,6 +184,34 @@ def create_app(project: Project) -> Flask:
         return send_from_directory(project.out.resolve(), name)
 
     app.extensions["corrlearn_jobs"] = jobs
+    return app
+
+
+def create_run_app(run: BenchRun) -> Flask:
+    """The Flask app of the run page: a finished benchmark run's scores, plots and (DAVIS) frames."""
+    app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    _json_errors(app)
+
+    @app.get("/")
+    def index():
+        return send_from_directory(STATIC, "run.html")
+
+    @app.get("/api/run")
+    def summary():
+        return jsonify(run.summary())
+
+    @app.get("/api/run/<seq>")
+    def frames(seq: str):
+        return jsonify(sequence=seq, frames=run.frame_names(seq))
+
+    @app.get("/api/run/<seq>/<int:t>/<which>")
+    def picture(seq: str, t: int, which: str):
+        return Response(run.picture(seq, t, which), mimetype="image/jpeg")
+
+    @app.get("/files/<path:name>")
+    def files(name: str):
+        return send_from_directory(run.run_dir.resolve(), name)  # inside the run folder only (404 else)
+
     return app
 
 
