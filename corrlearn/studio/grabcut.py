@@ -10,8 +10,9 @@ import numpy as np
 from corrlearn.errors import CorrlearnError
 
 ITERATIONS = 5
-# GrabCut's graph cut costs ~1 s per 100k pixels on one core: larger frames are proposed at this long side
-# and the mask scaled back (a proposal to accept and touch up, not the final outline)
+# GrabCut's time grows with the pixels (measured 2026-12-03 on the busy 2-core machine: 14 s for a 854x480
+# frame, 3.3 s at 427x240): larger frames are proposed at this long side and the mask scaled back (a
+# proposal to accept and touch up, not the final outline)
 WORK_SIDE = 480
 
 

@@ -11,6 +11,7 @@ import logging
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
@@ -51,7 +52,18 @@ class _JpegCache:
 
 
 def _json_errors(app: Flask) -> None:
-    """Every error as ``{"error": "one line"}``: user errors 400, HTTP errors their code, bugs 500."""
+    """Every error as ``{"error": "one line"}``: user errors 400, HTTP errors their code, bugs 500; and
+    requests that change something refused when another web site's page sends them (its Origin differs)."""
+
+    @app.before_request
+    def same_origin_only():
+        origin = request.headers.get("Origin")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and origin is not None:
+            if urlsplit(origin).netloc != request.host:
+                return jsonify(
+                    error=f"request from {origin} refused: only the studio's own page may change its work"
+                ), 403
+        return None
 
     @app.errorhandler(CorrlearnError)
     def user_error(exc: CorrlearnError):

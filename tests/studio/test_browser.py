@@ -162,3 +162,18 @@ def test_keys_polygon_objects_and_errors_in_the_page(tmp_path, serve, page, shot
     page.wait_for_function("document.querySelector('#play').textContent === 'Pause'")
     page.keyboard.press("Space")
     page.wait_for_function("document.querySelector('#play').textContent === 'Play'")
+
+
+def test_cancel_in_the_page_keeps_the_work_and_propagate_finishes_it(tmp_path, serve, page):
+    frames, mask, _ = write_clip(tmp_path, n=24, size=(64, 96))
+    project = new_project(frames, tmp_path / "studio")
+    project.load_mask(0, mask.read_bytes(), mask.name)
+    served = serve(project)
+    _ready(page, served.url)
+    page.click("#propagate")
+    page.click("#cancel")
+    _wait_message(page, "cancelled")
+    assert served.job().status == "cancelled"
+    page.click("#propagate")
+    _wait_message(page, "propagate done")
+    assert len(list((tmp_path / "studio" / "masks").glob("*.png"))) == 24

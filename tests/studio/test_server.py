@@ -53,6 +53,16 @@ def test_files_come_only_from_the_output_folder(client, tmp_path):
     assert client.get("/static/studio.js").status_code == 200
 
 
+def test_other_sites_cannot_change_the_work(client):
+    _, gts = translating_video(n_frames=4, size=(64, 96), step=(2, 3))
+    r = client.put("/api/annotation/0", data=gts[0].tobytes(), headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403 and "refused" in r.json["error"]
+    assert client.post("/api/propagate", headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client.get("/api/info").json["annotated"] == []
+    ok = client.put("/api/annotation/0", data=gts[0].tobytes(), headers={"Origin": "http://localhost"})
+    assert ok.status_code == 200  # the test client's own host
+
+
 def test_frames_and_masks(client, tmp_path):
     r = client.get("/api/frame/1")
     assert r.status_code == 200 and r.mimetype == "image/jpeg" and r.data[:2] == b"\xff\xd8"
