@@ -3,8 +3,9 @@
 Sub-commands live one per module in :mod:`corrlearn.commands`. A module declares ``GROUP`` (``None`` for a
 top-level command such as ``propagate``, or ``"eval"`` / ``"bench"``), ``NAME``, ``HELP``, and the functions
 ``register(parser)`` and ``run(args) -> int``; ``DESCRIPTION`` ends with one or two example command lines.
-Before a command runs, its ``--out`` is checked to be a writable folder (nothing is created by the check), so
-a bad output path fails before any work. User errors (:class:`CorrlearnError`) are printed as one line.
+Before a command runs, its ``--out`` is checked to be a writable folder (nothing is created by the check), and
+every output location it declares (``OUTPUTS``: option dest -> name, default ``--out``) to be apart from every
+input it declares (``INPUTS``), so a bad output path fails before any work. User errors (:class:`CorrlearnError`) are printed as one line.
 """
 
 from __future__ import annotations
@@ -88,7 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
                 formatter_class=HelpFormatter,
             )
         mod.register(sub)
-        sub.set_defaults(_run=mod.run)
+        sub.set_defaults(
+            _run=mod.run,
+            _inputs=getattr(mod, "INPUTS", {}),
+            _outputs=getattr(mod, "OUTPUTS", {"out": "--out"}),
+        )
     return parser
 
 
@@ -102,12 +107,17 @@ def _close_progress_bars() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from corrlearn.io.writable import check_output_dir
+    from corrlearn.io.writable import check_apart, check_output_dir
 
     args = build_parser().parse_args(argv)
     try:
         if getattr(args, "out", None) is not None:
             check_output_dir(args.out)
+        # no output may be, hold or sit inside what the command reads (frames, masks, weights, data roots)
+        check_apart(
+            {option: getattr(args, dest, None) for dest, option in args._outputs.items()},
+            {option: getattr(args, dest, None) for dest, option in args._inputs.items()},
+        )
         return int(args._run(args) or 0)
     except CorrlearnError as exc:
         _close_progress_bars()

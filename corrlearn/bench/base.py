@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from corrlearn.bench.runner import Runner, peak_rss_mib
+from corrlearn.bench.runner import Runner, peak_rss_mib, shard_items
 from corrlearn.errors import CorrlearnError
 
 RUN_JSON = "run.json"
@@ -88,6 +88,10 @@ class Benchmark:
         """Score a finished run: (fields for ``run.json``, the result returned to the caller)."""
         raise NotImplementedError
 
+    def check_items(self, items: list[str]) -> None:
+        """Raise :class:`CorrlearnError` for an item whose inputs are unusable, before anything is written;
+        checks that are cheap (ground-truth files, not frames). Default: nothing to check."""
+
     def uses_encoder(self) -> bool:
         """False for trivial baselines, which record no encoder."""
         return True
@@ -120,6 +124,10 @@ class Benchmark:
 
         from corrlearn.models import is_external, provenance, weights_sha256
 
+        if self.weights is not None and self.weights.is_dir():
+            raise CorrlearnError(
+                f"{self.weights}: is a folder, not a checkpoint file; name the file inside it"
+            )
         if self.weights is not None and not self.weights.is_file():
             raise CorrlearnError(f"{self.weights}: weights file not found")
         record = {
@@ -166,6 +174,7 @@ class Benchmark:
         """Process this shard's unfinished items; score the run once every item is done."""
         self.check_device()
         items = self.items()
+        self.check_items(shard_items(items, shard))
         runner = self.runner()
         summary = runner.run(
             items, lambda item, out: self.work(item, out, progress), shard, progress, desc=f"{self.unit}s"

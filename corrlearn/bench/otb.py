@@ -84,12 +84,20 @@ class OtbBench(Benchmark):
     def adopt(self, config: dict) -> None:
         self.tracker = config.get("tracker", self.tracker)
 
+    def check_items(self, items: list[str]) -> None:
+        """Every sequence's ground truth read, and its first box checked, before the run directory is made."""
+        from corrlearn.datasets.otb import first_box, load_sequence
+
+        for name in items:
+            first_box(load_sequence(self.root, name))
+
     def work(self, name: str, out: Path, progress: bool = True) -> dict:
-        from corrlearn.datasets.otb import load_sequence, write_rects
+        from corrlearn.datasets.otb import first_box, load_sequence, write_rects
         from corrlearn.io.frames import FrameSource
         from corrlearn.metrics.otb import sequence_scores
 
         seq = load_sequence(self.root, name)
+        first_box(seq)
         frames = FrameSource.from_files(seq.frames)
         t0 = time.perf_counter()
         if self.tracker == "dcf":

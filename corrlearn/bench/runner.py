@@ -164,6 +164,8 @@ class Runner:
         """Process this shard's unfinished items; return the shard summary (also written to ``shards/``)."""
         from tqdm import tqdm
 
+        made = _missing_folders(self.run_dir)  # what prepare() is about to create, deepest first
+        new_run = not (self.run_dir / CONFIG).exists()
         self.prepare()
         mine = shard_items(items, shard)
         todo = self.missing(mine)
@@ -172,11 +174,19 @@ class Runner:
         bar = tqdm(
             total=len(mine), initial=len(mine) - len(todo), desc=desc, unit="item", disable=not progress
         )
-        for item in todo:
-            self._run_one(item, work)
-            done_now.append(item)
-            bar.update(1)
-        bar.close()
+        try:
+            for item in todo:
+                self._run_one(item, work)
+                done_now.append(item)
+                bar.update(1)
+        except CorrlearnError:
+            # a user's error before anything was finished: leave no run directory that blocks the corrected
+            # rerun (one process only: other shards may be writing into a shared one)
+            if new_run and not done_now and shard[1] == 1:
+                self._undo_prepare(made)
+            raise
+        finally:
+            bar.close()
         summary = {
             "shard": f"{shard[0]}/{shard[1]}",
             "items": mine,
@@ -188,6 +198,18 @@ class Runner:
         }
         write_json_atomic(self.run_dir / SHARDS / f"{shard[0]}-of-{shard[1]}.json", summary)
         return summary
+
+    def _undo_prepare(self, made: list[Path]) -> None:
+        """Remove what :meth:`prepare` created in a new run directory (``made``: the folders it created),
+        as long as nothing else has appeared in it."""
+        try:
+            for sub in (RESULTS, DONE, SHARDS):
+                (self.run_dir / sub).rmdir()  # only if empty
+            (self.run_dir / CONFIG).unlink(missing_ok=True)
+            for folder in made:
+                folder.rmdir()
+        except OSError:
+            pass
 
     def _run_one(self, item: str, work: Callable[[str, Path], dict]) -> None:
         final = self.result_dir(item)
@@ -217,6 +239,16 @@ class Runner:
                 shutil.rmtree(p, ignore_errors=True)
         if self.result_dir(item).exists() and not self.marker(item).is_file():
             shutil.rmtree(self.result_dir(item))
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist yet, deepest first."""
+    out = []
+    p = path.absolute()
+    while not p.exists() and p != p.parent:
+        out.append(p)
+        p = p.parent
+    return out
 
 
 def _alive(pid: int) -> bool:

@@ -11,6 +11,7 @@ from corrlearn.datasets.davis import RESOLUTION
 GROUP = "bench"
 NAME = "davis"
 HELP = "propagate first-frame masks over DAVIS val and score J&F (resumable, shardable)"
+INPUTS = {"root": "--root", "weights": "--weights"}  # --out must lie apart from these (checked by the CLI)
 DESCRIPTION = """\
 Runs label propagation with a preset over every sequence of ImageSets/<year>/val.txt (or --sequences),
 writes palette PNGs to OUT/results/<sequence>/<frame>.png and, once every sequence is done, scores them with

@@ -10,6 +10,7 @@ from corrlearn.bench.options import add_common_options, common_settings, report_
 GROUP = "bench"
 NAME = "jhmdb"
 HELP = "propagate first-frame joints over JHMDB split-1 test videos and score PCK (resumable, shardable)"
+INPUTS = {"root": "--root", "weights": "--weights", "list_file": "--list-file", "from_davis": "--from-davis"}
 DESCRIPTION = """\
 Reads the official JHMDB layout under --root: Rename_Images/<class>/<video>/*.png, joint_positions/<class>/
 <video>/joint_positions.mat and splits/<class>_test_split<k>.txt (the literature uses split 1, test
@@ -78,9 +79,10 @@ def run(args: argparse.Namespace) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise CorrlearnError(f"--device {args.device}: CUDA is not available in this torch build")
     if args.from_davis is not None:
-        from corrlearn.io.writable import check_output_dir
+        from corrlearn.io.writable import check_apart, check_output_dir
 
         check_output_dir(args.root, "--root (written by --from-davis)")
+        check_apart({"--root (written by --from-davis)": args.root}, {"--from-davis": args.from_davis})
         from corrlearn.datasets.davis_derived import davis_as_jhmdb
 
         davis_as_jhmdb(args.from_davis, args.root, sequences=args.davis_sequences, num_frames=args.frames)

@@ -17,6 +17,7 @@ from corrlearn.bench.options import (
 GROUP = "bench"
 NAME = "otb"
 HELP = "track every OTB sequence from its first box and score success AUC / precision (resumable, shardable)"
+INPUTS = {"root": "--root", "weights": "--weights", "from_davis": "--from-davis"}
 DESCRIPTION = (
     """\
 Runs a tracker on frozen stride-8 features over every sequence of an OTB-2015 root (ROOT/<Seq>/img/*.jpg,
@@ -74,9 +75,10 @@ def run(args: argparse.Namespace) -> int:
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         raise CorrlearnError(f"--device {args.device}: CUDA is not available in this torch build")
     if args.from_davis is not None:
-        from corrlearn.io.writable import check_output_dir
+        from corrlearn.io.writable import check_apart, check_output_dir
 
         check_output_dir(args.root, "--root (written by --from-davis)")
+        check_apart({"--root (written by --from-davis)": args.root}, {"--from-davis": args.from_davis})
         from corrlearn.datasets.davis import list_sequences
         from corrlearn.datasets.davis_derived import davis_as_otb
 

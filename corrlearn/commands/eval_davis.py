@@ -10,6 +10,7 @@ from corrlearn.errors import CorrlearnError
 GROUP = "eval"
 NAME = "davis"
 HELP = "J&F of result PNGs against DAVIS ground truth (official davis2017-evaluation numbers)"
+INPUTS = {"root": "--root"}  # scores go beside --results by default, so only the ground truth is apart
 DESCRIPTION = """\
 Score one folder of PNGs per sequence (RESULTS/<sequence>/<frame>.png, frames named like the ground truth)
 with the semi-supervised DAVIS protocol: first and last frame dropped, means over objects.

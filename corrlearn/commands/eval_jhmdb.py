@@ -10,6 +10,7 @@ from corrlearn.errors import CorrlearnError
 GROUP = "eval"
 NAME = "jhmdb"
 HELP = "PCK@0.1..0.5 of keypoint prediction files against JHMDB joint_positions.mat"
+INPUTS = {"root": "--root", "list_file": "--list-file"}  # scores go beside --results by default
 DESCRIPTION = """\
 Prediction format: RESULTS/<class>/<video>.npy holding a float array of shape (2, 15, T) -- [x; y] of the
 15 joints in every frame, in 0-indexed pixels of the original 320x240 frame (JHMDB's pos_img minus 1) --

@@ -11,6 +11,7 @@ from corrlearn.errors import CorrlearnError
 GROUP = "eval"
 NAME = "otb"
 HELP = "OTB one-pass success AUC and precision@20 of result files (one or several methods)"
+INPUTS = {"root": "--root"}  # --out may hold the --results folders (a bench run directory is one)
 DESCRIPTION = (
     """\
 Result format (the OTB toolkit's and pysot's): RESULTS/<Seq>.txt with one box per frame, x,y,w,h separated

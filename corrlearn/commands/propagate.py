@@ -10,6 +10,9 @@ from corrlearn.errors import CorrlearnError
 GROUP = None
 NAME = "propagate"
 HELP = "propagate annotated masks through a video or a folder of frames"
+# what the command reads and writes: no output may be, hold or lie inside an input (checked by the CLI)
+INPUTS = {"video": "VIDEO", "mask": "--mask", "weights": "--weights"}
+OUTPUTS = {"out": "--out", "overlay": "--overlay"}
 DESCRIPTION = """\
 Propagate masks through a video file (mp4/mov/mkv/avi/webm) or a folder of JPEG/PNG frames and write one
 DAVIS-format PNG per frame (named after the frames, in the mask's own palette or 0/255 convention).

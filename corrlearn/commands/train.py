@@ -7,6 +7,15 @@ import argparse
 GROUP = None
 NAME = "train"
 HELP = "train an encoder with a self-supervised objective (CRW, ContrastCorr, STT)"
+# --out must lie apart from what training reads (checked by the CLI)
+INPUTS = {
+    "data": "--data",
+    "config": "--config",
+    "init_weights": "--init-weights",
+    "teacher": "--teacher",
+    "sequences_file": "--sequences-file",
+    "heldout_davis": "--heldout-davis",
+}
 DESCRIPTION = """Train an encoder on unlabelled video.
 
 Examples:

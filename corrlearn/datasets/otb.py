@@ -90,6 +90,20 @@ def read_rects(path: str | os.PathLike) -> np.ndarray:
     return np.asarray(rows, dtype=np.float64)
 
 
+def first_box(seq: OtbSequence) -> np.ndarray:
+    """The box a tracker starts from (frame 1); one that is not finite or has no positive width and height is
+    a :class:`CorrlearnError` naming the file and line (a tracker would carry it through every frame)."""
+    box = seq.boxes[0]
+    if np.all(np.isfinite(box)) and box[2] > 0 and box[3] > 0:
+        return box
+    lines = seq.gt_path.read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.strip())
+    raise CorrlearnError(
+        f"{seq.gt_path}:{line}: the first box {lines[line - 1].strip()!r} needs a positive width and height "
+        "(x,y,w,h); a tracker cannot start from it"
+    )
+
+
 def write_rects(path: str | os.PathLike, boxes: np.ndarray) -> None:
     """Write (N, 4) boxes as comma-separated lines, atomically."""
     from corrlearn.io.atomic import write_text_atomic

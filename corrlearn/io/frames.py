@@ -2,7 +2,9 @@
 
 Images are decoded with Pillow, which refuses a file that decodes only partly (a truncated JPEG, a cut PNG)
 instead of filling the missing rows with grey as OpenCV does. Videos are decoded with PyAV (FFmpeg): frames
-come in presentation order, with their timestamps, turned upright by the stream's rotation metadata.
+come in presentation order, with their timestamps, turned upright by the stream's rotation metadata; a
+video file cut short is refused (``io/container.py``). JPEG frames are turned upright by their EXIF
+orientation, and 16-bit grayscale PNGs keep their top 8 bits.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from corrlearn.errors import CorrlearnError
 
@@ -30,18 +32,28 @@ def _natural_key(name: str) -> list:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
 
 
+def _rgb8(img: Image.Image) -> np.ndarray:
+    """A decoded image as RGB uint8. 16-bit grayscale keeps its top 8 bits, as Pillow does for 16-bit RGB and
+    OpenCV for both (``convert("RGB")`` would clip every value above 255 to white)."""
+    if img.mode.startswith("I;16") or img.mode == "I":
+        gray = (np.clip(np.asarray(img, dtype=np.int64), 0, 65535) >> 8).astype(np.uint8)
+        return np.repeat(gray[..., None], 3, axis=2)
+    return np.array(img.convert("RGB"))  # a writable copy: torch.from_numpy warns on read-only arrays
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
-    """An image file as RGB uint8 (H, W, 3); a missing, undecodable or truncated file is a CorrlearnError."""
+    """An image file as RGB uint8 (H, W, 3), turned upright as its EXIF orientation says; a missing,
+    undecodable or truncated file is a CorrlearnError."""
     try:
         with Image.open(path) as img:
             img.load()  # raises on truncated data (Pillow's LOAD_TRUNCATED_IMAGES is off)
-            rgb = img.convert("RGB")
+            rgb = _rgb8(ImageOps.exif_transpose(img))  # phones store portrait frames sideways + a tag
     except FileNotFoundError:
         raise CorrlearnError(f"{path}: frame is missing") from None
     except Exception as exc:
         detail = str(exc).split("\n")[0] or type(exc).__name__
         raise CorrlearnError(f"{path}: frame is missing or cannot be decoded ({detail})") from None
-    return np.array(rgb)  # a writable copy: torch.from_numpy warns on read-only arrays
+    return rgb
 
 
 def _upright(frame, rotation: int) -> np.ndarray:
@@ -95,6 +107,13 @@ class FrameSource:
         return cls(Path(files[0]).parent if files else Path("."), files=list(files))
 
     def _use_files(self, files: list[Path]) -> None:
+        seen: dict[str, Path] = {}
+        for f in files:  # outputs are named after the stem: two frames of one stem would share one mask
+            if f.stem in seen:
+                raise CorrlearnError(
+                    f"{seen[f.stem]} and {f}: two frames named {f.stem}; keep one (outputs are named after it)"
+                )
+            seen[f.stem] = f
         self._files = files
         self.names = [p.stem for p in files]
         self.fps = FOLDER_FPS
@@ -117,6 +136,11 @@ class FrameSource:
 
     def _index_video(self) -> None:
         """Decode once: presentation timestamps of every frame, the frame rate and the rotation."""
+        from corrlearn.io.container import truncation
+
+        cut = truncation(self.path)  # FFmpeg reads a cut Matroska file without a word: check its sizes first
+        if cut:
+            raise CorrlearnError(f"{self.path}: video {cut} (an interrupted download, copy or recording?)")
         container, stream = self._open()
         pts: list[int] = []
         self._seekable = True

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.atomic import atomic_path
@@ -64,9 +64,16 @@ def read_mask(path: str | os.PathLike) -> LabelMask:
     try:
         with Image.open(path) as img:
             img.load()
+            if img.format == "JPEG":  # refused whatever it holds: its values are not the ones drawn
+                raise CorrlearnError(
+                    f"{path}: JPEG masks are lossy (edges blur into values that are no object id); "
+                    "save the annotation as a PNG"
+                )
             mode = img.mode
             palette = img.getpalette() if mode == "P" else None
-            arr = np.array(img)
+            arr = np.array(ImageOps.exif_transpose(img))  # upright, as the frames are read
+    except CorrlearnError:
+        raise
     except Exception as exc:
         raise CorrlearnError(f"{path}: not a readable image ({type(exc).__name__})") from None
     if mode == "P":
@@ -132,6 +139,11 @@ def check_first_mask(mask: LabelMask, path: str | os.PathLike, frame_size: tuple
         raise CorrlearnError(
             f"{os.fspath(path)}: mask is {mask.ids.shape[1]}x{mask.ids.shape[0]} but the frames are "
             f"{frame_size[1]}x{frame_size[0]} (width x height)"
+        )
+    if mask.num_objects == 0 and (mask.ids == VOID_ID).any():
+        raise CorrlearnError(
+            f"{os.fspath(path)}: mask holds only index 255, which DAVIS masks use for void (ignored) pixels, "
+            f"not an object; give objects ids 1..{MAX_OBJECTS}"
         )
     if mask.num_objects == 0:
         raise CorrlearnError(f"{os.fspath(path)}: mask is empty (no object pixels); nothing to propagate")

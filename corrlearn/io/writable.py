@@ -1,10 +1,12 @@
-"""Check that an output location can be written before any work starts (nothing is created by the check)."""
+"""Check an output location before any work starts: writable, and apart from every input (nothing is created
+by the checks)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from corrlearn.errors import CorrlearnError
@@ -45,3 +47,54 @@ def check_output_file(path: str | os.PathLike, option: str) -> None:
     if target.is_dir():
         raise CorrlearnError(f"{target}: {option} must be a file path but a folder of that name exists")
     _probe(_nearest_existing(target.absolute().parent), target, option)
+
+
+def _real(path: str | os.PathLike) -> Path:
+    """``path`` with every symlink resolved (as far as it exists) and made absolute."""
+    return Path(os.path.realpath(os.path.expanduser(os.fspath(path))))
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether two resolved paths name one file or folder (hard links and bind mounts included)."""
+    if a == b:
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist (yet): then only equal paths are the same
+        return False
+
+
+def check_apart(
+    outputs: Mapping[str, str | os.PathLike | None],
+    inputs: Mapping[str, str | os.PathLike | Iterable[str | os.PathLike] | None],
+) -> None:
+    """Raise :class:`CorrlearnError` if an output location is, contains or lies inside an existing input.
+
+    ``outputs`` and ``inputs`` map an option's name (``--out``, ``--mask``, ...) to its path (None: not
+    given); an input may be a list of paths. Symlinks are resolved first, so a link to the frame folder is
+    the frame folder. Inputs that do not exist cannot be harmed and are left to the command to report.
+    """
+    given = []
+    for option, value in inputs.items():
+        if value is None:
+            continue
+        values = [value] if isinstance(value, (str, os.PathLike)) else list(value)
+        given += [(option, Path(v)) for v in values if Path(v).exists()]
+    for out_option, out in outputs.items():
+        if out is None:
+            continue
+        real_out = _real(out)
+        for in_option, inp in given:
+            real_in = _real(inp)
+            if _same(real_out, real_in):
+                how = "is"
+            elif any(_same(p, real_in) for p in real_out.parents):
+                how = "lies inside"
+            elif any(_same(p, real_out) for p in real_in.parents):
+                how = "contains"
+            else:
+                continue
+            raise CorrlearnError(
+                f"{out}: {out_option} {how} the input {in_option} {inp}; writing there could overwrite "
+                "it: choose an output location outside the inputs"
+            )

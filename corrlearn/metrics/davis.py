@@ -12,9 +12,11 @@ differences from the official script:
 * A result in which an object id never appears (an object lost in every evaluated frame): the official
   script pads the missing object with an all-zero mask and scores it (J 0 where the object is visible), and so
   does this module -- the numbers agree. An id *above* the number of objects is an error in both.
-* ``year="2016"``: results are read the way the DAVIS-2016 toolkit reads them -- one object, ``result > 0``
-  for {0, 1} / {0, 255} masks and ``result > max / 2`` for any other single-channel result (e.g. 0/128
-  grayscale), so no "object id 128" error. ``year="2017"`` reads palette / id PNGs (ids 1..N).
+* ``year="2016"``: results are read as one object -- background 0 and any one other value (0/1, 0/255,
+  0/128 grayscale, a palette id), so no "object id 128" error. A result holding two or more values besides 0
+  (ids {0, 1, 2}, a soft 0..255 map) is an error naming the file: davis2017-evaluation stops on such a
+  result (an id above the one object of a DAVIS-2016 sequence), and thresholding it would silently drop
+  every pixel of the lower ids. ``year="2017"`` reads palette / id PNGs (ids 1..N).
 * Decay bin indices are computed in int64; the official code casts them to uint8, which wraps around (and
   empties or scrambles the bins) for sequences of more than 255 evaluated frames. Up to 255 the two agree;
   the longest DAVIS sequence has 104 frames.
@@ -346,8 +348,9 @@ def _read_ids(path: Path) -> np.ndarray:
 
 
 def read_result_2016(path: Path) -> np.ndarray:
-    """A single-object result read as the DAVIS-2016 toolkit does: uint8 0/1. Values {0, 1} or {0, 255} are
-    taken as they are (> 0); any other single-channel image is thresholded at half its maximum."""
+    """A single-object result as uint8 0/1: background 0 and one other value (1, 255, 128, an id ...), the
+    object. A result holding two or more other values is an error (davis2017-evaluation stops on an id above
+    the sequence's one object; dropping or merging pixels would change the score without a word)."""
     from PIL import Image
 
     from corrlearn.io.masks import read_mask
@@ -358,11 +361,15 @@ def read_result_2016(path: Path) -> np.ndarray:
     except Exception as exc:
         raise CorrlearnError(f"{path}: not a readable image ({type(exc).__name__})") from None
     if arr.ndim == 3:  # an RGB rendering: map colours back through the palette first
-        return (read_mask(path).ids > 0).astype(np.uint8)
-    values = set(np.unique(arr).tolist())
-    if values <= {0, 1} or values <= {0, 255}:
-        return (arr > 0).astype(np.uint8)
-    return (arr > arr.max() / 2).astype(np.uint8)
+        arr = read_mask(path).ids
+    others = [int(v) for v in np.unique(arr) if v != 0]
+    if len(others) > 1:
+        shown = ", ".join(map(str, others[:5])) + (", ..." if len(others) > 5 else "")
+        raise CorrlearnError(
+            f"{path}: result holds {len(others)} values besides 0 ({shown}) but DAVIS-2016 scores one object; "
+            "write the object as one value (0/255), or score object ids with --year 2017"
+        )
+    return (arr > 0).astype(np.uint8)
 
 
 def evaluate_sequence_files(

@@ -29,6 +29,10 @@ def extract_state_dict(obj: object, path: str) -> dict[str, torch.Tensor]:
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """Load a state dict from ``path`` with ``weights_only=True`` (no arbitrary code runs)."""
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise CorrlearnError(
+            f"{path}: is a folder, not a checkpoint file; name the .pt / .pth file inside it"
+        )
     if not os.path.isfile(path):
         raise CorrlearnError(f"{path}: checkpoint file not found")
     try:
@@ -43,12 +47,19 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
 def _load_failure(exc: Exception) -> str:
     """Why torch.load refused a file, in our words: torch's own text advises turning weights_only off."""
     text = str(exc)
-    unsafe = re.search(r"Unsupported global: GLOBAL ([\w.]+)|([\w.]+) was not an allowed global", text)
+    # torch's wordings for a pickled global it will not load: "Unsupported global: GLOBAL datetime.date was not
+    # an allowed global" (an allow-listable class) and, in torch 2.13, "Trying to load unsupported GLOBAL
+    # posix.system whose module posix is blocked" (a function that runs code, e.g. through __reduce__)
+    unsafe = re.search(
+        r"unsupported GLOBAL ([\w.]+)|Unsupported global: GLOBAL ([\w.]+)|([\w.]+) was not an allowed global",
+        text,
+        re.IGNORECASE,
+    )
     if unsafe:
-        name = unsafe.group(1) or unsafe.group(2)
+        name = next(g for g in unsafe.groups() if g)
         return (
-            f"it holds a pickled Python object ({name}), not only tensors; save the state dict instead, "
-            "or convert it with tools/convert_checkpoint.py"
+            f"it holds objects that are not plain weights (a pickled {name}); corrlearn loads only tensors "
+            "and plain containers: save the state dict alone, or convert it with tools/convert_checkpoint.py"
         )
     return "not a PyTorch checkpoint, or corrupt / truncated"
 

@@ -83,3 +83,21 @@ def test_the_encoder_precision_is_recorded_and_checked(tmp_path):
     assert bf16.config()["precision"] == "bf16"
     with pytest.raises(CorrlearnError, match="precision must be one of fp32, bf16, got 'fp16'"):
         DavisBench(root=tmp_path, run_dir=tmp_path / "c", model="resnet18", precision="fp16")
+
+
+def test_weights_folder_is_named_as_a_folder(tmp_path):
+    (tmp_path / "weights").mkdir()
+    bench = DavisBench(root=tmp_path, run_dir=tmp_path / "w", model="resnet18", weights=tmp_path / "weights")
+    with pytest.raises(CorrlearnError, match="weights: is a folder, not a checkpoint file"):
+        bench.config()
+
+
+def test_items_are_checked_before_the_run_directory_is_made(tmp_path):
+    @dataclass(kw_only=True)
+    class BadGroundTruth(Squares):
+        def check_items(self, items):
+            raise CorrlearnError(f"ground truth of item {items[-1]} is unreadable")
+
+    with pytest.raises(CorrlearnError, match="ground truth of item 2 is unreadable"):
+        BadGroundTruth(run_dir=tmp_path / "run").run(progress=False)
+    assert not (tmp_path / "run").exists()

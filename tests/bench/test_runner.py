@@ -150,3 +150,20 @@ def test_open_existing_run(tmp_path):
     assert Runner.open(tmp_path).config == {"a": [1, 2]}
     with pytest.raises(CorrlearnError, match="not a run directory"):
         Runner.open(tmp_path / "missing")
+
+
+def test_user_error_before_anything_finished_leaves_no_new_run_directory(tmp_path):
+    def bad(item, out):
+        (out / "half.txt").write_text("half")
+        raise CorrlearnError(f"{item}: unreadable ground truth")
+
+    run_dir = tmp_path / "runs" / "new"
+    with pytest.raises(CorrlearnError, match="unreadable ground truth"):
+        Runner(run_dir, {"a": 1}).run(["x", "y"], bad, progress=False)
+    assert list(tmp_path.iterdir()) == []  # no config.json, no empty folders, no parents it created
+    # a run that had finished something keeps everything: it resumes
+    calls: list[str] = []
+    Runner(run_dir, {"a": 1}).run(["x"], toy_work(calls), progress=False)
+    with pytest.raises(CorrlearnError):
+        Runner(run_dir, {"a": 1}).run(["x", "y"], bad, progress=False)
+    assert (run_dir / "config.json").is_file() and Runner(run_dir, {"a": 1}).is_done("x")

@@ -125,6 +125,29 @@ def test_interrupted_is_printed_on_its_own_line(tmp_path, monkeypatch, capsys):
     assert err.split("\n")[-2:] == ["corrlearn: interrupted", ""], repr(err)
 
 
+def _snapshot(folder):
+    """Every path under ``folder`` (symlinks as links) with a hash of each file's bytes."""
+    import hashlib
+
+    def state(p):
+        if p.is_symlink():
+            return "link"
+        return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+
+    return {str(p.relative_to(folder)): state(p) for p in sorted(folder.rglob("*"))}
+
+
+def _mkv(path, frames):
+    """``frames`` as an H.264 Matroska file."""
+    from corrlearn.io.overlay import OverlayVideoWriter
+
+    w = OverlayVideoWriter(path, fps=10)
+    for f in frames:
+        w.write(f)
+    w.close()
+    return path
+
+
 def _unwritable(request, tmp_path):
     return request.getfixturevalue("unwritable_dir") / "out"
 
@@ -143,7 +166,7 @@ def _unwritable(request, tmp_path):
         ("unknown_preset", "unknown preset 'nope'"),
         ("bad_checkpoint", "checkpoint does not fit resnet18"),  # ResNet keys select the architecture
         ("not_a_checkpoint", "cannot be loaded safely as a checkpoint (not a PyTorch checkpoint"),
-        ("pickled_object_checkpoint", "holds a pickled Python object"),
+        ("pickled_object_checkpoint", "holds objects that are not plain weights (a pickled datetime.date)"),
         ("rgb_mask_unknown_colour", "colour (10, 200, 30) is not in the DAVIS palette"),
         ("mask_16bit_300_ids", "largest object id is 300, above the limit of 254"),
         ("annotation_not_a_frame_name", "annotation is not named after a frame"),
@@ -151,6 +174,22 @@ def _unwritable(request, tmp_path):
         ("out_not_writable", "--out is not writable"),
         ("overlay_not_writable", "--overlay is not writable"),
         ("overlay_format", "overlay must be .mp4, .mov, .mkv"),
+        # outputs never land on an input (issue 25): the masks would overwrite PNG frames or annotations
+        ("out_is_frame_folder", "--out is the input VIDEO"),
+        ("out_is_mask_folder", "--out is the input --mask"),
+        ("out_inside_frame_folder", "--out lies inside the input VIDEO"),
+        ("out_holds_the_mask", "--out contains the input --mask"),
+        ("out_is_symlink_to_frames", "--out is the input VIDEO"),
+        ("out_holds_the_weights", "--out contains the input --weights"),
+        ("overlay_is_the_video", "--overlay is the input VIDEO"),
+        ("overlay_inside_frame_folder", "--overlay lies inside the input VIDEO"),
+        # inputs read wrongly before (issue 25): refused instead
+        ("two_frames_one_stem", "two frames named 00001"),
+        ("truncated_video", "video file is truncated"),
+        ("jpeg_mask", "JPEG masks are lossy"),
+        ("void_only_mask", "mask holds only index 255, which DAVIS masks use for void"),
+        ("weights_folder", "is a folder, not a checkpoint file"),
+        ("code_running_checkpoint", "holds objects that are not plain weights (a pickled posix.system)"),
     ],
 )
 def test_bad_input_is_one_clear_line(tmp_path, capsys, request, problem, expected):
@@ -210,12 +249,66 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys, request, problem, expecte
         extra = ["--overlay", _unwritable(request, tmp_path) / "ov.mp4"]
     elif problem == "overlay_format":
         extra = ["--overlay", tmp_path / "ov.gif"]
+    elif problem == "out_is_frame_folder":
+        for f in d.glob("*.jpg"):  # PNG frames: the masks' own names and format
+            Image.open(f).save(f.with_suffix(".png"))
+            f.unlink()
+        out = d
+    elif problem == "out_is_mask_folder":
+        ann = tmp_path / "annotations"
+        ann.mkdir()
+        shutil.move(mask, ann / "00000.png")
+        mask = out = ann
+    elif problem == "out_inside_frame_folder":
+        out = d / "masks"
+    elif problem == "out_holds_the_mask":
+        out.mkdir()
+        mask = shutil.move(mask, out / "00000.png")
+    elif problem == "out_is_symlink_to_frames":
+        out.symlink_to(d)
+    elif problem == "out_holds_the_weights":
+        out.mkdir()
+        torch.save({"model": {"conv1.weight": torch.zeros(1)}}, out / "w.pth")
+        extra = ["--weights", out / "w.pth"]
+    elif problem == "overlay_is_the_video":
+        video = _mkv(tmp_path / "clip.mkv", frames)
+        extra = ["--overlay", video]
+    elif problem == "overlay_inside_frame_folder":
+        extra = ["--overlay", d / "overlay.mp4"]
+    elif problem == "two_frames_one_stem":
+        shutil.copy(d / "00001.jpg", d / "00001.png")
+    elif problem == "truncated_video":
+        data = _mkv(tmp_path / "clip.mkv", frames).read_bytes()
+        video = tmp_path / "cut.mkv"
+        video.write_bytes(data[: int(len(data) * 0.95)])
+    elif problem == "jpeg_mask":
+        Image.open(mask).convert("L").save(tmp_path / "first.jpg", quality=95)
+        mask = tmp_path / "first.jpg"
+    elif problem == "void_only_mask":
+        ids = np.zeros(frames[0].shape[:2], np.uint8)
+        ids[10:20, 10:30] = 255
+        img = Image.fromarray(ids, mode="P")
+        img.putpalette(DAVIS_PALETTE)
+        img.save(mask)
+    elif problem == "weights_folder":
+        (tmp_path / "weights").mkdir()
+        extra = ["--weights", tmp_path / "weights"]
+    elif problem == "code_running_checkpoint":
+
+        class RunsCode:  # unpickling runs a shell command, as a malicious checkpoint's would
+            def __reduce__(self):
+                return (__import__("os").system, (f"touch {tmp_path / 'ran'}",))
+
+        torch.save({"model": {"conv1.weight": torch.zeros(1)}, "hook": RunsCode()}, tmp_path / "w.pth")
+        extra = ["--weights", tmp_path / "w.pth"]
+    before = _snapshot(tmp_path)  # every file of the user's, byte for byte
     code = _run("propagate", video, "--mask", mask, "--out", out, "--quiet", *extra)
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and expected in err[0], err
     assert "weights_only" not in err[0]  # never advise turning safe loading off
-    assert out.is_file() or not out.exists() or not list(out.iterdir())  # nothing written
+    assert _snapshot(tmp_path) == before  # nothing written, nothing of the user's touched
+    assert tmp_path in out.parents or not out.exists()
 
 
 def _real_clip(davis_root, tmp_path, seq, n, scale):

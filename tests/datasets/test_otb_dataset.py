@@ -53,3 +53,16 @@ def test_frame_range_quirk_and_multi_target(tmp_path):
         load_sequence(tmp_path, "Bad")
     with pytest.raises(CorrlearnError, match="not found"):
         load_sequence(tmp_path, "Nope")
+
+
+@pytest.mark.parametrize("first", ["10,20,-125,40", "10,20,30,0", "NaN,NaN,NaN,NaN"])
+def test_first_box_without_positive_size_names_file_and_line(tmp_path, first):
+    from corrlearn.datasets.otb import first_box
+
+    _seq(tmp_path, "Neg", 3, {"groundtruth_rect.txt": f"\n{first}\n1,1,5,5\n1,1,5,5\n"})
+    seq = load_sequence(tmp_path, "Neg")
+    with pytest.raises(CorrlearnError) as exc:
+        first_box(seq)
+    assert str(exc.value).startswith(f"{seq.gt_path}:2: the first box '{first}' needs a positive width")
+    _seq(tmp_path, "Ok", 2, {"groundtruth_rect.txt": "1,1,5,5\n-1,1,0,5\n"})  # later rows may be invalid
+    assert first_box(load_sequence(tmp_path, "Ok")).tolist() == [1, 1, 5, 5]

@@ -6,6 +6,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.frames import FOLDER_FPS, open_frames, read_image
@@ -96,3 +97,52 @@ def test_unopenable_video_is_one_line(tmp_path):
     (tmp_path / "x.mp4").write_bytes(b"not a video")
     with pytest.raises(CorrlearnError, match=r"x\.mp4: video cannot be opened"):
         open_frames(tmp_path / "x.mp4")
+
+
+def test_16bit_grayscale_png_keeps_its_top_8_bits(tmp_path):
+    # a 16-bit frame converted naively clips every value above 255 to white
+    gray = (np.arange(32 * 48, dtype=np.uint32).reshape(32, 48) * 40).astype(np.uint16)
+    Image.fromarray(gray).save(tmp_path / "g.png")
+    assert Image.open(tmp_path / "g.png").mode.startswith("I;16")
+    rgb = read_image(tmp_path / "g.png")
+    expected = (gray >> 8).astype(np.uint8)
+    assert rgb.dtype == np.uint8 and rgb.shape == (32, 48, 3)
+    assert all(np.array_equal(rgb[..., c], expected) for c in range(3))
+    assert 0 < rgb.mean() < 250  # not solid white
+    # the same 8 bits OpenCV (the training reader) gives
+    assert np.array_equal(rgb, cv2.cvtColor(cv2.imread(str(tmp_path / "g.png")), cv2.COLOR_BGR2RGB))
+
+
+def test_exif_rotated_jpeg_is_read_upright(tmp_path):
+    stored = np.zeros((32, 64, 3), np.uint8)
+    stored[:, :16] = 255  # a white band on the left of the stored picture
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation 6: display turned 90 degrees clockwise, as phones store portrait shots
+    Image.fromarray(stored).save(tmp_path / "00000.jpg", exif=exif, quality=95)
+    up = read_image(tmp_path / "00000.jpg")
+    # turning clockwise moves the left band to the top
+    assert up.shape[:2] == (64, 32) and up[:16].mean() > 240 and up[16:].mean() < 15
+    assert open_frames(tmp_path).size == (64, 32)
+
+
+def test_two_frames_with_one_stem_are_refused_naming_both(tmp_path):
+    for name in ("00001.jpg", "00002.jpg", "00002.png"):
+        cv2.imwrite(str(tmp_path / name), textured_image(8, 8))
+    with pytest.raises(CorrlearnError) as exc:
+        open_frames(tmp_path)
+    msg = str(exc.value)
+    assert "00002.jpg" in msg and "00002.png" in msg and "two frames named 00002" in msg
+
+
+def test_truncated_matroska_video_is_refused(tmp_path):
+    w = OverlayVideoWriter(tmp_path / "v.mkv", fps=10)
+    for f in _frames(6):
+        w.write(f)
+    w.close()
+    assert len(open_frames(tmp_path / "v.mkv")) == 6
+    data = (tmp_path / "v.mkv").read_bytes()
+    (tmp_path / "cut.mkv").write_bytes(data[: int(len(data) * 0.95)])
+    with av.open(str(tmp_path / "cut.mkv")) as c:  # FFmpeg itself decodes what is left without an error
+        assert 0 < sum(1 for _ in c.decode(c.streams.video[0])) < 6
+    with pytest.raises(CorrlearnError, match=r"cut\.mkv: video file is truncated: its container declares"):
+        open_frames(tmp_path / "cut.mkv")

@@ -63,3 +63,44 @@ def test_atomic_write_leaves_nothing_on_failure_and_normal_permissions(tmp_path)
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_jpeg_mask_is_refused_as_lossy(tmp_path):
+    arr = np.zeros((16, 16), np.uint8)
+    arr[4:12, 4:12] = 255
+    Image.fromarray(arr, mode="L").save(tmp_path / "m.jpg", quality=95)
+    Image.fromarray(arr, mode="L").save(tmp_path / "looks-like.png", format="JPEG")
+    for name in ("m.jpg", "looks-like.png"):  # judged by content, not by name
+        with pytest.raises(
+            CorrlearnError, match=rf"{name}: JPEG masks are lossy .* save the annotation as a PNG"
+        ):
+            read_mask(tmp_path / name)
+
+
+def test_exif_rotated_mask_is_read_upright(tmp_path):
+    ids = np.zeros((4, 6), np.uint8)
+    ids[0, 0] = 1  # top-left of the stored picture
+    img = Image.fromarray(ids, mode="P")
+    img.putpalette(DAVIS_PALETTE)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown turned 90 degrees clockwise: the top-left pixel ends top-right
+    img.save(tmp_path / "m.png", exif=exif)
+    m = read_mask(tmp_path / "m.png")
+    assert (
+        m.ids.shape == (6, 4) and m.ids[0, 3] == 1 and m.ids.sum() == 1 and m.palette[:6] == DAVIS_PALETTE[:6]
+    )
+
+
+def test_mask_of_only_void_says_255_is_void(tmp_path):
+    from corrlearn.io.masks import check_first_mask
+
+    ids = np.zeros((8, 8), np.uint8)
+    ids[2:5, 2:5] = 255
+    img = Image.fromarray(ids, mode="P")
+    img.putpalette(DAVIS_PALETTE)
+    img.save(tmp_path / "void.png")
+    with pytest.raises(CorrlearnError, match=r"void\.png: mask holds only index 255, .* void"):
+        check_first_mask(read_mask(tmp_path / "void.png"), tmp_path / "void.png", (8, 8))
+    Image.fromarray(np.zeros((8, 8), np.uint8), mode="L").save(tmp_path / "empty.png")
+    with pytest.raises(CorrlearnError, match="mask is empty"):
+        check_first_mask(read_mask(tmp_path / "empty.png"), tmp_path / "empty.png", (8, 8))

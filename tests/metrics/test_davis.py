@@ -390,7 +390,7 @@ def test_eval_errors_name_the_file(davis_root, tmp_path, capsys):
     img.save(missing)
     with pytest.raises(CorrlearnError, match=r"00010.png.*object id 2"):
         dm.evaluate(davis_root, res, "2017", ["car-shadow"], progress=False)
-    # the DAVIS-2016 reading thresholds a two-level result at max / 2: id 2 is the object
+    # the DAVIS-2016 reading takes the one value besides 0 as the object, whatever it is (here id 2)
     assert dm.evaluate(davis_root, res, "2016", ["car-shadow"], progress=False).global_["J-Mean"] > 0
     missing.unlink()
     argv = [
@@ -452,3 +452,27 @@ def test_davis2017_palette_layout_with_void_and_two_objects(tmp_path):
     assert excl.global_["J-Mean"] >= r.global_["J-Mean"]
     with pytest.raises(CorrlearnError, match="ImageSets/2016/val.txt"):
         dm.evaluate(root, res_dir, "2016", progress=False)
+
+
+def test_davis2016_result_with_two_ids_is_an_error_not_dropped_pixels(tmp_path):
+    # davis2017-evaluation stops on an id above the sequence's one object; thresholding would drop id 1
+    root, res_dir = tmp_path / "DAVIS", tmp_path / "res"
+    sequence_list_path(root, "2016").parent.mkdir(parents=True)
+    sequence_list_path(root, "2016").write_text("toy\n")
+    gt = np.zeros((4, 12, 16), np.uint8)
+    for t in range(4):
+        gt[t, 2:8, 3 + t : 9 + t] = 255
+        annotation_dir(root, "toy").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(gt[t], mode="L").save(annotation_dir(root, "toy") / f"{t:05d}.png")
+        res = (gt[t] > 0).astype(np.uint8) * 128  # one value besides 0, whatever it is: the object
+        write_palette(res_dir / "toy" / f"{t:05d}.png", res)
+    assert dm.evaluate(root, res_dir, "2016", progress=False).global_["J-Mean"] == 1.0
+    two = (gt[2] > 0).astype(np.uint8)
+    two[:, :6] *= 2  # ids {0, 1, 2}: the left part of the object written as a second id
+    write_palette(res_dir / "toy" / "00002.png", two)
+    with pytest.raises(CorrlearnError) as exc:
+        dm.evaluate(root, res_dir, "2016", progress=False)
+    assert str(exc.value).startswith(
+        f"{res_dir / 'toy' / '00002.png'}: result holds 2 values besides 0 (1, 2)"
+    )
+    assert "--year 2017" in str(exc.value)
