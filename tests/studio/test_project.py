@@ -140,3 +140,30 @@ def test_bad_marks_live_in_the_output_folder(tmp_path):
     (tmp_path / "studio" / "studio.json").write_text("{")
     with pytest.raises(CorrlearnError, match="corrupt studio state"):
         new_project(frames, tmp_path / "studio")
+
+
+def test_a_video_file_exports_what_the_cli_writes(tmp_path):
+    from corrlearn.io.overlay import OverlayVideoWriter
+
+    frames, gts = translating_video(n_frames=5, size=(64, 96), step=(2, 3))
+    video = tmp_path / "clip.mp4"
+    writer = OverlayVideoWriter(video, fps=10)
+    for f in frames:
+        writer.write(f)
+    writer.close()
+    out = tmp_path / "studio"
+    p = new_project(video, out)
+    assert p.frames.names == ["00000", "00001", "00002", "00003", "00004"]
+    p.save_annotation(2, gts[2].tobytes())
+    p.export(lambda **e: None, lambda: False)
+    ref = tmp_path / "cli"
+    argv = ["propagate", video, "--mask", out / "annotations", "--out", ref, "--backend", "torch", "--quiet",
+            "--overlay", tmp_path / "cli.mp4"]  # fmt: skip
+    assert main([str(a) for a in argv]) == 0
+    _same_pngs(out / "export", ref)
+    import av
+
+    with av.open(str(out / "export" / "overlay.mp4")) as c:
+        s = c.streams.video[0]
+        assert (s.codec_context.name, float(s.average_rate), sum(1 for _ in c.decode(s))) == ("h264", 10.0, 5)
+    assert (out / "export" / "overlay.mp4").read_bytes() == (tmp_path / "cli.mp4").read_bytes()
