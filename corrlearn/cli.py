@@ -11,6 +11,7 @@ input it declares (``INPUTS``), so a bad output path fails before any work. User
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import pkgutil
 import sys
@@ -28,6 +29,14 @@ GROUP_EXAMPLES = {
     "bench": "Examples:\n  corrlearn bench davis --root DAVIS --out runs/crw\n"
     "  corrlearn bench jhmdb --root JHMDB --out runs/pose --preset stt",
 }
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument error is one line, like every other user error (the usage is one ``--help`` away)."""
+
+    def error(self, message: str):
+        command = self.prog.removeprefix("corrlearn").strip()
+        raise CorrlearnError(f"{command + ': ' if command else ''}{message} (see {self.prog} --help)")
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -55,7 +64,7 @@ def _command_modules() -> list:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="corrlearn",
         description="Dense visual correspondence in video: learn features, propagate labels.\n\n"
         "Examples:\n  corrlearn propagate clip.mp4 --mask first.png --out masks/ --overlay overlay.mp4\n"
@@ -106,11 +115,17 @@ def _close_progress_bars() -> None:
         bar.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    from corrlearn.io.writable import check_apart, check_output_dir
+#: errno values of a full disk or quota: the outputs so far are whole (atomic writes), so a rerun resumes
+DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
-    args = build_parser().parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    # everything, imports and argument parsing included, runs inside the handlers: Ctrl-C while torch imports
+    # (the first second or two) is one line like any other
     try:
+        from corrlearn.io.writable import check_apart, check_output_dir
+
+        args = build_parser().parse_args(argv)
         if getattr(args, "out", None) is not None:
             check_output_dir(args.out)
         # no output may be, hold or sit inside what the command reads (frames, masks, weights, data roots)
@@ -122,6 +137,17 @@ def main(argv: list[str] | None = None) -> int:
     except CorrlearnError as exc:
         _close_progress_bars()
         print(f"corrlearn: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        _close_progress_bars()
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(
+            f"corrlearn: error: {where}no space left on device ({exc.strerror}); nothing was left half-written: "
+            "free some space and run the same command again to resume",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         _close_progress_bars()

@@ -90,3 +90,28 @@ def small_davis_root(src_root, dst_root, sequences, n_frames: int = 6, size: tup
     (dst / "ImageSets" / "2016").mkdir(parents=True, exist_ok=True)
     (dst / "ImageSets" / "2016" / "val.txt").write_text("\n".join(sequences) + "\n")
     return dst
+
+
+def write_davis_root(root, sequences=("square",), n: int = 4, size: tuple[int, int] = (64, 96)):
+    """A DAVIS-2016 root (480p layout, ``ImageSets/2016/val.txt``) of synthetic translating clips: JPEG frames and
+    0/255 masks of the first object, for runs that need no real data."""
+    from pathlib import Path
+
+    import cv2
+    from PIL import Image
+
+    root = Path(root)
+    for k, seq in enumerate(sequences):
+        frames, gts = translating_video(n_frames=n, size=size, step=(2, 3), seed=k)
+        (root / "JPEGImages" / "480p" / seq).mkdir(parents=True)
+        (root / "Annotations" / "480p" / seq).mkdir(parents=True)
+        for i, (f, m) in enumerate(zip(frames, gts, strict=True)):
+            cv2.imwrite(
+                str(root / "JPEGImages" / "480p" / seq / f"{i:05d}.jpg"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR)
+            )
+            Image.fromarray(np.where(m == 1, 255, 0).astype(np.uint8)).save(
+                root / "Annotations" / "480p" / seq / f"{i:05d}.png"
+            )
+    (root / "ImageSets" / "2016").mkdir(parents=True, exist_ok=True)
+    (root / "ImageSets" / "2016" / "val.txt").write_text("\n".join(sequences) + "\n")
+    return root

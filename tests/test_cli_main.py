@@ -170,3 +170,136 @@ def test_train_data_error_leaves_nothing(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "no videos" in err[0], err
     assert not (tmp_path / "runs").exists()
+
+
+# Options that cannot run (issue 25): one line and nothing written, checked before the run record exists, so
+# the corrected command is not refused as "another configuration". Each entry: extra options, words expected.
+BENCH_OPTIONS = {
+    "device_foo": (["--device", "foo"], "--device 'foo': not a device"),
+    "device_mps": (["--device", "mps"], "--device mps: corrlearn runs on cpu, cuda or cuda:N"),
+    "device_cuda_99": (["--device", "cuda:99"], "--device cuda:99: "),
+    "backend_foo": (["--backend", "foo"], "--backend foo: backend must be one of"),
+    "backend_triton_on_cpu": (["--backend", "triton"], "--backend triton: backend 'triton'"),
+    "set_topk_text": (["--set", "topk=abc"], "--set: preset 'crw': topk='abc' is not valid"),
+    "set_topk_negative": (["--set", "topk=-5"], "topk=-5 is not valid; expected an integer >= 1"),
+    "set_temperature_zero": (["--set", "temperature=0"], "temperature=0 is not valid; expected a number > 0"),
+    "set_input_space_hsv": (
+        ["--set", "input_space=hsv"],
+        "input_space='hsv' is not valid; expected rgb or lab",
+    ),
+    "set_unknown_field": (["--set", "nope=1"], "unknown preset field"),
+}
+
+
+@pytest.fixture(scope="module")
+def synthetic_davis(tmp_path_factory):
+    from tests.synthetic import write_davis_root
+
+    return write_davis_root(tmp_path_factory.mktemp("davis"))
+
+
+@pytest.mark.parametrize("case", sorted(BENCH_OPTIONS))
+def test_bench_davis_options_checked_before_anything_is_written(case, synthetic_davis, tmp_path, capsys):
+    extra, expected = BENCH_OPTIONS[case]
+    out = tmp_path / "run"
+    code = main(["bench", "davis", "--root", str(synthetic_davis), "--out", str(out), "--quiet", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and expected in err[0], err
+    assert not out.exists()
+
+
+def test_corrected_bench_command_runs_after_a_refused_option(synthetic_davis, tmp_path, capsys):
+    out = tmp_path / "run"
+    base = [
+        "bench",
+        "davis",
+        "--root",
+        str(synthetic_davis),
+        "--out",
+        str(out),
+        "--quiet",
+        "--model",
+        "resnet18",
+    ]
+    assert main([*base, "--set", "input_space=hsv"]) == 2
+    assert main([*base, "--set", "input_space=lab", "--backend", "torch"]) == 0
+    assert (out / "run.json").is_file()
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["propagate", "clip.mp4", "--mask", "m.png", "--out", "o", "--fps", "inf"], "argument --fps: inf"),
+        (["bench", "davis", "--root", "DAVIS"], "the following arguments are required: --out"),
+        (["nope"], "invalid choice: 'nope'"),
+    ],
+)
+def test_argument_errors_are_one_line(argv, expected, capsys):
+    code = main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith("corrlearn: error: ") and expected in err[0] and "--help)" in err[0], err
+
+
+def test_train_resume_without_a_checkpoint_stops(tmp_path, capsys):
+    (tmp_path / "videos").mkdir()
+    out = tmp_path / "typo"
+    code = main(["train", "--objective", "crw", "--data", str(tmp_path / "videos"), "--out", str(out),
+                 "--resume", "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "--resume given but there is no checkpoint to continue from" in err[0] and str(out) in err[0]
+    assert not out.exists()
+
+
+# Start-up: help and argument errors answer without importing torch (which takes 2-3 s on a busy machine).
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["propagate", "--help"],
+        ["bench", "davis", "--help"],
+        ["train", "--help"],
+        ["propagate", "clip.mp4", "--mask", "m.png", "--out", "o", "--fps", "0"],
+    ],  # fmt: skip
+    ids=" ".join,
+)
+def test_help_and_argument_errors_do_not_import_torch(argv):
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "corrlearn", *argv], capture_output=True, text=True
+    )
+    assert res.returncode in (0, 2), res.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines() if "import time:" in line}
+    assert "corrlearn.cli" in imported
+    assert not {m for m in imported if m == "torch" or m.startswith("torch.")}, "help imported torch"
+
+
+def test_ctrl_c_while_torch_imports_is_one_line(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    # SIGINT as soon as torch's shared library is being loaded: the import is inside the error handling
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "corrlearn", "propagate", str(tmp_path / "clip"), "--mask", "m.png",
+         "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    maps = f"/proc/{proc.pid}/maps"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if "libtorch" in open(maps).read():
+                break
+        except OSError:
+            pass
+        time.sleep(0.005)
+    assert proc.poll() is None, proc.communicate()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-3000:]
+    assert err.strip().splitlines() == ["corrlearn: interrupted"], err[-3000:]

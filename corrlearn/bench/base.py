@@ -163,16 +163,25 @@ class Benchmark:
     def runner(self) -> Runner:
         return Runner(self.run_dir, self.config())
 
-    def check_device(self) -> None:
-        if self.uses_encoder() and self.device.startswith("cuda"):
-            import torch
+    def uses_affinity(self) -> bool:
+        """Whether the work runs the top-k affinity kernels (the DCF tracker does not)."""
+        return self.uses_encoder()
 
-            if not torch.cuda.is_available():
-                raise CorrlearnError(f"--device {self.device}: CUDA is not available in this torch build")
+    def check_device(self) -> str | None:
+        """Check ``device`` and ``backend`` before anything is written; the backend that will run, if any."""
+        if not self.uses_encoder():
+            return None
+        from corrlearn.propagate.runtime import check_runtime
+
+        return check_runtime(self.device, self.backend)
 
     def run(self, shard: tuple[int, int] = (0, 1), progress: bool = True) -> dict:
         """Process this shard's unfinished items; score the run once every item is done."""
-        self.check_device()
+        backend = self.check_device()
+        if self.uses_affinity():
+            from corrlearn.propagate.runtime import announce_compile
+
+            announce_compile(backend, quiet=not progress)
         items = self.items()
         self.check_items(shard_items(items, shard))
         runner = self.runner()

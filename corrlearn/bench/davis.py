@@ -60,6 +60,8 @@ class DavisBench(Benchmark):
             raise CorrlearnError(
                 f"--set {sorted(self.overrides)}: unknown preset field; fields: {known}"
             ) from None
+        except CorrlearnError as exc:  # a value no protocol runs with, e.g. topk=abc
+            raise CorrlearnError(f"--set: {exc}") from None
 
     def uses_encoder(self) -> bool:
         return self.baseline is None

@@ -73,6 +73,9 @@ class OtbBench(Benchmark):
     def input_space(self) -> str:
         return self._preset().input_space if self.tracker == "boxprop" else "rgb"
 
+    def uses_affinity(self) -> bool:
+        return self.tracker == "boxprop"
+
     def settings(self) -> dict:
         if self.tracker == "dcf":
             return {"tracker": self.tracker, "dcf": self._dcf_config().to_dict()}

@@ -70,14 +70,12 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     from corrlearn.bench.jhmdb import JhmdbBench, summary_table
     from corrlearn.bench.runner import effective_shard, parse_shard
     from corrlearn.errors import CorrlearnError
+    from corrlearn.propagate.runtime import check_runtime
 
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise CorrlearnError(f"--device {args.device}: CUDA is not available in this torch build")
+    check_runtime(args.device, args.backend)  # before --from-davis writes anything
     if args.from_davis is not None:
         from corrlearn.io.writable import check_apart, check_output_dir
 

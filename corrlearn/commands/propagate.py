@@ -26,7 +26,9 @@ masks. With --direction forward, frames before the first annotated frame get no 
 
 Resumable: OUT/corrlearn-run.json is written first with "status": "running" and becomes "complete" at the
 end. Re-running the same command after an interruption skips the finished segments (stretches between
-annotated frames) and writes identical masks; a different configuration is refused.
+annotated frames) and writes identical masks; a different configuration is refused (it includes --threads and
+a SHA-256 of each input frame, so frames replaced in place are noticed). Masks deleted from a finished run are
+written again.
 
 Video: read with PyAV (FFmpeg), upright as the file's rotation metadata says. The overlay is H.264 (libx264)
 at the source's frame rate and timestamps; frame folders play at 24 fps (the DAVIS convention) unless --fps.
@@ -87,7 +89,7 @@ def register(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--fps",
-        type=float,
+        type=frame_rate,
         default=None,
         help="overlay frame rate (default: the video's own rate and timestamps; 24 for frame folders)",
     )
@@ -111,6 +113,23 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--manifest", type=Path, default=None, help=MANIFEST_HELP)
     p.add_argument("--shard", default=None, help="with --manifest: i/n runs rows i, i+n, ... (0-based)")
+
+
+# what the H.264 overlay can carry: a rate PyAV keeps with denominator <= 1001, frames >= 1 tick of 1/90000 s apart
+MIN_FPS, MAX_FPS = 0.001, 90000.0
+
+
+def frame_rate(text: str) -> float:
+    """``--fps`` as a number of frames per second, refused while the arguments are read (before any work)."""
+    import math
+
+    try:
+        fps = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS):
+        raise argparse.ArgumentTypeError(f"{text}: expected a frame rate from {MIN_FPS:g} to {MAX_FPS:g}")
+    return fps
 
 
 def read_annotations(paths: list[str], frames, start_frame: int) -> tuple[dict, object]:
@@ -157,6 +176,15 @@ def read_annotations(paths: list[str], frames, start_frame: int) -> tuple[dict, 
     return annotations, like
 
 
+def input_digests(frames) -> dict[str, str]:
+    """What each input was: the SHA-256 (first 16 hex digits) of every frame file by name, or of the video
+    file. A rerun compares them, so frames replaced in place (same count, same names) are noticed."""
+    from corrlearn import models
+
+    files = frames.files if frames.files is not None else [frames.path]
+    return {f.name: models.file_sha256(f)[:16] for f in files}
+
+
 def run_config(args: argparse.Namespace, frames, annotations: dict, preset) -> dict:
     """Everything that determines the masks: a resumed run must match it exactly."""
     import torch
@@ -167,6 +195,7 @@ def run_config(args: argparse.Namespace, frames, annotations: dict, preset) -> d
         "command": "propagate",
         "video": str(Path(args.video).resolve()),
         "frames": len(frames),
+        "inputs": input_digests(frames),
         "annotations": {frames.names[t]: models.file_sha256(f) for t, (f, _) in sorted(annotations.items())},
         "direction": args.direction,
         "preset": preset.to_dict(),
@@ -177,6 +206,9 @@ def run_config(args: argparse.Namespace, frames, annotations: dict, preset) -> d
         "device": args.device,
         "backend": args.backend,
         "precision": args.precision,
+        # torch's convolutions and the kernel's reductions split work by thread: masks differ by a few pixels
+        # between thread counts, so the count is part of the configuration (the one used, default all cores)
+        "threads": torch.get_num_threads(),
         "versions": {"corrlearn": __version__, "torch": torch.__version__},
     }
 
@@ -208,6 +240,25 @@ class DiskState:
         write_json_atomic(self.out / RECORD, self.record)
 
 
+def redo_missing(out: Path, frames, segments, record: dict, quiet: bool = False) -> None:
+    """Forget finished segments whose masks are no longer all in ``out`` (removed by hand), so they are
+    propagated again: the files are checked, not only the record. A complete run has dropped its resume state,
+    so it is propagated again whole (the masks still there are rewritten identical)."""
+    expected = [frames.names[t] for s in segments for t in s.emit]
+    missing = {n for n in expected if not (out / f"{n}.png").is_file()}
+    done = {s.key for s in segments} if record["status"] == "complete" else set(record["segments_done"])
+    lost = {s.key for s in segments if s.key in done and any(frames.names[t] in missing for t in s.emit)}
+    if not lost:
+        return
+    if not quiet:
+        print(f"{out}: {len(missing)} of {len(expected)} masks are missing; propagating them again")
+    if record["status"] == "complete":
+        record.update(status="running", segments_done=[])
+        record.pop("frames_written", None)
+    else:
+        record["segments_done"] = [k for k in record["segments_done"] if k not in lost]
+
+
 def open_record(out: Path, config: dict) -> dict:
     """The run record: a new one (status running), or the existing one of the same configuration."""
     import json
@@ -224,6 +275,13 @@ def open_record(out: Path, config: dict) -> dict:
                 for k in set(config) | set(old.get("config") or {})
                 if (old.get("config") or {}).get(k) != config.get(k)
             )
+            if keys == ["inputs"]:
+                was, now = old["config"].get("inputs") or {}, config["inputs"]
+                changed = sorted(n for n in set(was) | set(now) if was.get(n) != now.get(n))
+                raise CorrlearnError(
+                    f"{path}: the input frames changed since this run was made ({', '.join(changed[:3])}"
+                    f"{' ...' if len(changed) > 3 else ''}); use a new --out, or remove {out} to start over"
+                )
             raise CorrlearnError(
                 f"{path}: {out} holds a run with a different configuration (differs in: {', '.join(keys)}); "
                 "use a new --out or the original settings"
@@ -236,8 +294,6 @@ def run(args: argparse.Namespace) -> int:
     import json
     import shutil
 
-    import torch
-
     from corrlearn import models
     from corrlearn.io.atomic import write_json_atomic
     from corrlearn.io.frames import open_frames
@@ -245,6 +301,7 @@ def run(args: argparse.Namespace) -> int:
     from corrlearn.io.overlay import check_overlay_path
     from corrlearn.io.writable import check_output_file
     from corrlearn.propagate import get_preset, plan, propagate_video
+    from corrlearn.propagate.runtime import announce_compile, check_runtime
 
     if args.manifest is not None:  # many videos: the same run on every row (corrlearn.bench.manifest)
         from corrlearn.commands.propagate_manifest import run_manifest
@@ -253,17 +310,14 @@ def run(args: argparse.Namespace) -> int:
     if args.video is None or not args.mask:
         raise CorrlearnError("give VIDEO and --mask (or --manifest LIST.csv)")
     preset = get_preset(args.preset)
+    backend = check_runtime(args.device, args.backend)
     if args.overlay:
         check_overlay_path(args.overlay)
         check_output_file(args.overlay, "--overlay")
-    if args.fps is not None and not args.fps > 0:
-        raise CorrlearnError(f"--fps {args.fps}: must be a positive frame rate")
     if args.threads is not None:
         from corrlearn.threads import set_threads
 
         set_threads(args.threads)
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise CorrlearnError("--device cuda requested but torch sees no CUDA device")
     frames = open_frames(args.video)
     if len(frames) < 2:
         raise CorrlearnError(f"{args.video}: has {len(frames)} frame; propagation needs at least 2")
@@ -283,6 +337,7 @@ def run(args: argparse.Namespace) -> int:
         config["encoder_source"] = models.provenance(encoder)
         config["weights_sha256"] = config["encoder_source"]["weights_sha256"]
     record = open_record(out, config)
+    redo_missing(out, frames, segments, record, args.quiet)
     resumed = len(record["segments_done"])
     out.mkdir(parents=True, exist_ok=True)
     if record["status"] != "complete":
@@ -290,6 +345,7 @@ def run(args: argparse.Namespace) -> int:
         if resumed and not args.quiet:
             print(f"resuming {out}: {resumed} of {len(segments)} segments already done")
         state = DiskState(out, record)
+        announce_compile(backend, args.quiet)
         for t, ids in propagate_video(
             frames,
             {t: m.ids for t, (_, m) in annotations.items()},
@@ -338,7 +394,7 @@ def write_overlay(args: argparse.Namespace, frames, out: Path, like) -> None:
             path = out / f"{frames.names[i]}.png"
             ids = read_mask(path).ids if path.is_file() else np.zeros(frame.shape[:2], np.uint8)
             writer.write(overlay(frame, ids, like.palette), None if times is None else times[i])
+        writer.close()  # flushing the encoder writes too: a full disk there must not leave the temporary file
     except BaseException:
         writer.abort()
         raise
-    writer.close()

@@ -106,6 +106,11 @@ class FrameSource:
         """The listed frame files in that order (a benchmark's annotated span of a longer folder)."""
         return cls(Path(files[0]).parent if files else Path("."), files=list(files))
 
+    @property
+    def files(self) -> list[Path] | None:
+        """The frame files in display order; None for a video file (``path`` is that file)."""
+        return self._files
+
     def _use_files(self, files: list[Path]) -> None:
         seen: dict[str, Path] = {}
         for f in files:  # outputs are named after the stem: two frames of one stem would share one mask

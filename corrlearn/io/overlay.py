@@ -96,9 +96,15 @@ class OverlayVideoWriter:
         self._ctx.__exit__(None, None, None)
 
     def abort(self) -> None:
-        if self._container is not None:
-            self._container.close()
-        self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
+        """Drop the temporary file (also after a failed :meth:`close`, e.g. on a full disk)."""
+        try:
+            if self._container is not None:
+                self._container.close()
+        except Exception:  # closing flushes, and may fail as the write did; the file goes either way
+            pass
+        finally:
+            self._container = None
+            self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
 def write_overlay_video(

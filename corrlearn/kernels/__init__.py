@@ -26,6 +26,28 @@ def numba_available() -> bool:
     return True
 
 
+def numba_cache_cold() -> bool:
+    """True when the numba kernel has no compiled code on disk for its current source, so the first call
+    compiles it (about 15 s); False when it is cached, or when numba's cache cannot be read (then nothing is
+    said rather than something wrong)."""
+    if not numba_available():
+        return False
+    try:
+        from numba.core.registry import CPUDispatcher
+
+        from corrlearn.kernels import numba_topk
+
+        caches = [
+            d._cache
+            for d in vars(numba_topk).values()
+            if isinstance(d, CPUDispatcher) and hasattr(d._cache, "_cache_file")
+        ]
+        # an index that does not match the source's stamp loads as empty: an edited kernel recompiles too
+        return any(not c._cache_file._load_index() for c in caches)
+    except Exception:  # numba's cache internals (FunctionCache) moved: stay quiet
+        return False
+
+
 @functools.lru_cache(maxsize=1)
 def _triton_imports() -> bool:
     """True when triton and triton.language import (whether or not anything can run them here)."""

@@ -28,7 +28,8 @@ _EXPORTS = {
     ),
     **dict.fromkeys(("PRESETS", "Preset", "get_preset"), "corrlearn.propagate.presets"),
     **dict.fromkeys(
-        ("DIRECTIONS", "Segment", "apply_annotation", "plan", "propagate_video"), "corrlearn.propagate.schedule"
+        ("DIRECTIONS", "Segment", "apply_annotation", "plan", "propagate_video"),
+        "corrlearn.propagate.schedule",
     ),
 }
 

@@ -66,9 +66,18 @@ inside its model class (not re-read here).
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 from corrlearn.errors import CorrlearnError
+from corrlearn.models.catalog import INPUT_SPACES
+
+# the choices the affinity and label code accept (tests/propagate/test_presets.py ties them to those modules,
+# which import torch; a preset is checked without it, before a command writes anything)
+MODES = ("joint", "pairwise")
+NORMALIZE_MODES = ("topk", "all")
+RADIUS_SHAPES = ("circle", "square")
+LABEL_DOWNSAMPLES = ("bilinear", "nearest")
 
 
 @dataclass(frozen=True)
@@ -110,12 +119,63 @@ class Preset:
     label_downsample: str = "bilinear"
     minmax: bool = False
 
+    def __post_init__(self) -> None:
+        """Refuse a field no protocol can run with (``--set topk=abc``), naming it, before any work."""
+        problem = _field_problem(self)
+        if problem:
+            field, value, expected = problem
+            raise CorrlearnError(f"preset {self.name!r}: {field}={value!r} is not valid; expected {expected}")
+
     def replace(self, **changes) -> Preset:
         """A copy with some fields changed (e.g. ``preset.replace(context=7)``)."""
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_real(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _field_problem(p: Preset) -> tuple[str, object, str] | None:
+    """(field, value, what was expected) of the first invalid field, or None."""
+    checks = [
+        ("name", isinstance(p.name, str) and p.name != "", "a name"),
+        ("input_space", p.input_space in INPUT_SPACES, " or ".join(INPUT_SPACES)),
+        ("short_side", p.short_side is None or (_is_int(p.short_side) and p.short_side >= 1), "none or >= 1"),
+        ("long_multiple", _is_int(p.long_multiple) and p.long_multiple >= 1, "an integer >= 1"),
+        (
+            "input_size",
+            p.input_size is None
+            or (
+                isinstance(p.input_size, (tuple, list))
+                and len(p.input_size) == 2
+                and all(_is_int(v) and v >= 1 for v in p.input_size)
+            ),
+            "none or (height, width)",
+        ),
+        ("temperature", _is_real(p.temperature) and p.temperature > 0, "a number > 0"),
+        ("topk", _is_int(p.topk) and p.topk >= 1, "an integer >= 1"),
+        ("mode", p.mode in MODES, " or ".join(MODES)),
+        ("normalize", p.normalize in NORMALIZE_MODES, " or ".join(NORMALIZE_MODES)),
+        ("radius", p.radius is None or (_is_real(p.radius) and p.radius > 0), "none or a number > 0"),
+        ("radius_shape", p.radius_shape in RADIUS_SHAPES, " or ".join(RADIUS_SHAPES)),
+        ("context", _is_int(p.context) and p.context >= 0, "an integer >= 0"),
+        ("label_downsample", p.label_downsample in LABEL_DOWNSAMPLES, " or ".join(LABEL_DOWNSAMPLES)),
+    ]
+    checks += [
+        (f, isinstance(getattr(p, f), bool), "true or false")
+        for f in ("l2_normalize", "radius_on_first", "mutual", "pad_with_first", "minmax")
+    ]
+    for field, ok, expected in checks:
+        if not ok:
+            return field, getattr(p, field), expected
+    return None
 
 
 PRESETS: dict[str, Preset] = {

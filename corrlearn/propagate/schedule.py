@@ -151,7 +151,7 @@ def propagate_video(
     from corrlearn.propagate import engine
 
     segments = plan(len(frames), list(annotations), direction)
-    total = sum(s.frames for s in segments)
+    total = sum(len(s.emit) for s in segments)  # the bar counts masks given out, each frame once
     carried: dict[str, np.ndarray | None] = {"forward": None, "backward": None}
     bar = tqdm(total=total, desc="propagate", unit="frame", disable=not progress, leave=False)
     try:
@@ -159,7 +159,7 @@ def propagate_video(
             stored = state.finished(seg) if state is not None else None
             if stored is not None:
                 carried[seg.direction] = stored
-                bar.update(seg.frames)
+                bar.update(len(seg.emit))
                 continue
             start_ids = apply_annotation(carried[seg.direction], annotations[seg.start])
             step = 1 if seg.stop >= seg.start else -1
@@ -177,9 +177,9 @@ def propagate_video(
             emit = set(seg.emit)
             last = start_ids
             for t, ids in zip(range(seg.start, seg.stop + step, step), stream, strict=True):
-                bar.update(1)
                 last = ids
                 if t in emit:
+                    bar.update(1)
                     yield t, ids
             carried[seg.direction] = last
             if state is not None:

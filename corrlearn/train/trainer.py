@@ -160,6 +160,11 @@ def prepare_run_dir(cfg: TrainConfig, out: Path, resume: bool) -> TrainConfig:
         raise CorrlearnError(
             f"{out}: run dir already holds a checkpoint; pass --resume or choose another --out"
         )
+    if resume:  # a typo in --out must not quietly start a new run from step 0
+        raise CorrlearnError(
+            f"{out / ckpt.LAST}: --resume given but there is no checkpoint to continue from; "
+            "check --out, or leave out --resume to start a new run"
+        )
     return cfg
 
 

@@ -148,6 +148,19 @@ def _mkv(path, frames):
     return path
 
 
+# problem -> (options, words expected): checked before anything is written, --fps while the arguments are read
+OPTION_PROBLEMS = {
+    "device_mps": (["--device", "mps"], "--device mps: corrlearn runs on cpu, cuda or cuda:N, not mps"),
+    "device_foo": (["--device", "foo"], "--device 'foo': not a device; expected cpu, cuda or cuda:N"),
+    "device_cuda_99": (["--device", "cuda:99"], "--device cuda:99: "),
+    "backend_foo": (["--backend", "foo"], "--backend foo: backend must be one of"),
+    "backend_triton_on_cpu": (["--backend", "triton"], "--backend triton: backend 'triton'"),
+    "fps_inf": (["--fps", "inf"], "argument --fps: inf: expected a frame rate from 0.001 to 90000"),
+    "fps_tiny": (["--fps", "1e-6"], "argument --fps: 1e-6: expected a frame rate"),
+    "fps_nan": (["--fps", "nan"], "argument --fps: nan: expected a frame rate"),
+}
+
+
 def _unwritable(request, tmp_path):
     return request.getfixturevalue("unwritable_dir") / "out"
 
@@ -174,6 +187,8 @@ def _unwritable(request, tmp_path):
         ("out_not_writable", "--out is not writable"),
         ("overlay_not_writable", "--overlay is not writable"),
         ("overlay_format", "overlay must be .mp4, .mov, .mkv"),
+        # options that cannot run are refused before the run record exists (issue 25)
+        *((name, words) for name, (_, words) in sorted(OPTION_PROBLEMS.items())),
         # outputs never land on an input (issue 25): the masks would overwrite PNG frames or annotations
         ("out_is_frame_folder", "--out is the input VIDEO"),
         ("out_is_mask_folder", "--out is the input --mask"),
@@ -249,6 +264,8 @@ def test_bad_input_is_one_clear_line(tmp_path, capsys, request, problem, expecte
         extra = ["--overlay", _unwritable(request, tmp_path) / "ov.mp4"]
     elif problem == "overlay_format":
         extra = ["--overlay", tmp_path / "ov.gif"]
+    elif problem in OPTION_PROBLEMS:
+        extra = OPTION_PROBLEMS[problem][0]
     elif problem == "out_is_frame_folder":
         for f in d.glob("*.jpg"):  # PNG frames: the masks' own names and format
             Image.open(f).save(f.with_suffix(".png"))

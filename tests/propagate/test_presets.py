@@ -95,3 +95,48 @@ def test_stt_bilinear_beats_stt_on_real_video(davis_root):
             for p in ("stt", "stt-bilinear")
         )
         assert soft > hard + 0.05, (seq, hard, soft)
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"topk": "abc"}, "topk"),
+        ({"topk": -5}, "topk"),
+        ({"topk": 2.5}, "topk"),
+        ({"topk": True}, "topk"),
+        ({"temperature": 0}, "temperature"),
+        ({"temperature": float("nan")}, "temperature"),
+        ({"temperature": "warm"}, "temperature"),
+        ({"input_space": "hsv"}, "input_space"),
+        ({"mode": "mean"}, "mode"),
+        ({"normalize": "none"}, "normalize"),
+        ({"radius": -1}, "radius"),
+        ({"radius_shape": "diamond"}, "radius_shape"),
+        ({"context": -1}, "context"),
+        ({"label_downsample": "cubic"}, "label_downsample"),
+        ({"short_side": 0}, "short_side"),
+        ({"input_size": (320,)}, "input_size"),
+        ({"minmax": "yes"}, "minmax"),
+    ],
+)
+def test_a_preset_no_protocol_can_run_is_refused_naming_the_field(change, field):
+    from corrlearn.errors import CorrlearnError
+
+    with pytest.raises(CorrlearnError, match=f"preset 'crw': {field}="):
+        get_preset("crw").replace(**change)
+
+
+def test_valid_changes_are_kept():
+    p = get_preset("crw").replace(temperature=1, radius=None, topk=3, input_size=[320, 320], context=0)
+    assert (p.temperature, p.radius, p.topk, p.context) == (1, None, 3, 0)
+
+
+def test_preset_choices_are_those_the_affinity_and_labels_accept():
+    # presets.py checks without torch; these are the modules that run the values
+    from corrlearn import affinity
+    from corrlearn.models.normalize import INPUT_SPACES
+    from corrlearn.propagate import presets
+
+    assert presets.NORMALIZE_MODES == affinity.NORMALIZE_MODES
+    assert presets.RADIUS_SHAPES == affinity.RADIUS_SHAPES
+    assert presets.INPUT_SPACES == INPUT_SPACES
