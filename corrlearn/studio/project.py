@@ -259,6 +259,10 @@ class Project:
         ``report(done=, total=)`` is called as frames are processed, ``report(frame=t)`` when frame t's mask
         is written; ``cancelled()`` is polled before each frame and stops the run with :class:`Cancelled`.
         """
+        return self._propagate(report, cancelled)[0]
+
+    def _propagate(self, report, cancelled) -> tuple[dict, dict, Any, dict]:
+        """:meth:`propagate`, also returning the annotations, output convention and configuration it used."""
         annotations, like = self.read_annotations()
         edits = self.annotations_digest()  # what this run propagates; edits made meanwhile stay stale
         encoder = self.encoder()
@@ -289,19 +293,19 @@ class Project:
         with self._lock:
             self.state["propagated"] = edits
             self.save_state()
-        return {
+        summary = {
             "segments": len(segments),
             "segments_run": stops.run,
             "frames_computed": progress.computed,
             "frames": len(self.frames),
         }
+        return summary, annotations, like, config
 
     def export(self, report: Callable[..., None], cancelled: Callable[[], bool]) -> dict:
         """Propagate what is out of date, then write ``export/`` whole: what ``corrlearn propagate`` writes
         for these annotations (``--out export --overlay export/overlay.mp4``), byte for byte."""
-        summary = self.propagate(report, cancelled)
-        annotations, like = self.read_annotations()
-        config = self.config(annotations)
+        # the annotations and configuration the masks were made from (edits made meanwhile wait for the next)
+        summary, annotations, like, config = self._propagate(report, cancelled)
         segments = plan(len(self.frames), list(annotations), DIRECTION)
         tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=self.out))
         try:
