@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.masks import VOID_ID
 from corrlearn.labels.codec import Geometry, LabelRules
+from corrlearn.labels.resize import resize_nearest
 
 
 def ids_to_onehot(ids: np.ndarray, num_labels: int | None = None) -> torch.Tensor:
@@ -23,13 +24,16 @@ def downsample_labels(
 ) -> torch.Tensor:
     """First-frame ids -> (L, h, w) soft labels on the feature grid.
 
-    ``bilinear`` interpolates the one-hot maps (soft borders, as CRW); ``nearest`` picks ids (hard, as STT).
+    ``bilinear`` interpolates the one-hot maps (soft borders, as CRW); ``nearest`` picks the id under each
+    cell's centre (hard, PIL NEAREST as STT, DINO, UVC and ContrastCorr: :func:`.resize.resize_nearest`).
+    ``num_labels`` defaults to the full-size mask's largest id + 1.
     """
-    onehot = ids_to_onehot(ids, num_labels)
     if mode == "bilinear":
+        onehot = ids_to_onehot(ids, num_labels)
         return F.interpolate(onehot[None], size=grid, mode="bilinear", align_corners=False)[0]
     if mode == "nearest":
-        return F.interpolate(onehot[None], size=grid, mode="nearest")[0]
+        n = int(np.where(ids == VOID_ID, 0, ids).max()) + 1 if num_labels is None else num_labels
+        return ids_to_onehot(resize_nearest(ids, grid), n)
     raise ValueError(f"label_downsample must be 'bilinear' or 'nearest', got {mode!r}")
 
 
@@ -39,7 +43,7 @@ def soft_to_ids(
     """(L, h, w) soft labels -> (H, W) uint8 ids: bilinear upsampling, optional per-channel min-max, argmax.
 
     The argmax is taken at the network's input resolution and brought to the frame's size with nearest
-    neighbour, as the peers do.
+    neighbour sampling each pixel's centre, as DINO, UVC and ContrastCorr do (PIL NEAREST).
     """
     up = F.interpolate(soft[None].float(), size=work_size, mode="bilinear", align_corners=False)[0]
     if minmax:
@@ -49,7 +53,7 @@ def soft_to_ids(
         up = (up - lo) / (hi - lo).clamp_min(1e-12)
     ids = up.argmax(dim=0).to(torch.uint8)
     if tuple(work_size) != tuple(out_size):
-        ids = F.interpolate(ids[None, None].float(), size=out_size, mode="nearest")[0, 0].to(torch.uint8)
+        ids = resize_nearest(ids, out_size)
     return ids.cpu().numpy()
 
 

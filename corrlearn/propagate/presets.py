@@ -7,8 +7,18 @@ facebookresearch/dino ``eval_video_segmentation.py`` (DINO), Liusifei/UVC and 59
 and ``libs/test_utils.py``; summarised in ``shared/reference/protocols.md``.
 
 Remaining differences from each codebase's own test code, from reading it side by side with these presets
-(read, not run, except CRW). Items marked *frame* change at most which pixel a nearest-neighbour resize
-samples; *ties* only matter on exactly equal affinities; the rest can move numbers.
+(read, not run, except CRW). *ties* only matter on exactly equal affinities; the rest can move numbers.
+
+Nearest resizes (the first mask to the feature grid, the argmax back to the frame) sample each cell's centre as
+PIL NEAREST does (``labels/resize.py``), as the STT, DINO, UVC and ContrastCorr code resize (2026-12-03; until
+then torch's corner sampling, which moved DINO's J by -0.065 .. +0.033 per sequence, issue 24). No peer samples
+corners where a preset resizes: STT's own ``F.interpolate(mode="nearest")`` calls resize to the size the map
+already has. ``tests/propagate/test_peer_parity.py`` re-derives the DINO, STT and UVC DAVIS loops from their code
+and runs them beside the presets on the same features (6 blackswan frames at 240x427, where 427 -> 384 crops
+and 54-cell grids exercise every resize): first grids identical, masks equal to <= 6 pixels of 102,480 per
+frame (argmax near-ties in float rounding), against 33 grid cells and 1,270 .. 2,100 pixels per frame with the
+corner sampling. The peers count label channels on the resized grid (its max id + 1), corrlearn on the full
+mask: a difference only when the highest id covers no sampled cell.
 
 CRW (``code/test.py``, ``utils/test_utils.py``), run side by side on the same weights: masks identical pixel for
 pixel after frame 0 on car-shadow and motocross-jump once the trunk pads by reflection, which a converted CRW
@@ -18,12 +28,13 @@ STT d8 (``vcl/models/trackers/vanilla_tracker.py``, ``configs/test/res18_d8.py``
 
 * context: STT's previous-frame window is ``frames[max(0, t - 20):t]`` *and* it prepends frame 0
   (``with_first``), so for t <= 20 frame 0 is in the context twice and its cells can take two top-k slots;
-  corrlearn holds it once;
-* first mask to the feature grid: ``pil_nearest_interpolate`` samples pixel centres (PIL NEAREST); corrlearn's
-  ``nearest`` is torch's, which samples the top-left of each cell (*frame*);
+  corrlearn holds it once. In the parity test this is the one difference left: about 1,150 of 102,480 pixels
+  per frame (frames 1-2, patch features, not an encoder's);
+* first mask to the feature grid: ``pil_nearest_interpolate`` (PIL NEAREST): now equal;
 * output: STT upsamples the soft labels bilinearly straight to the original frame size and takes min-max and
   argmax there; corrlearn does both at the working size, then nearest-resizes the ids. Identical when the
-  working size is the frame size (DAVIS 480p, short side 480);
+  working size is the frame size (DAVIS 480p, short side 480; the parity test); not measured at 240p frames
+  upsampled to 480 (``benchmarks/dev_search.py``), where both ``stt`` and ``stt-bilinear`` differ alike;
 * Lab: STT converts with its ``RGB2LAB`` pipeline step, corrlearn with kornia (both CIE Lab, D65, same
   (L - 50) / 50, a / 127, b / 127 normalisation); not compared numerically;
 * void (255) in a DAVIS-2017 first mask: read through STT's dataset class (not re-read here); corrlearn
@@ -32,13 +43,13 @@ STT d8 (``vcl/models/trackers/vanilla_tracker.py``, ``configs/test/res18_d8.py``
 DINO (``eval_video_segmentation.py``):
 
 * top-k: DINO zeroes every affinity below the k-th largest (``aff[aff < kth] = 0``), so keys tied with the
-  k-th are all kept; corrlearn keeps exactly k, the lower index winning (*ties*);
-* first mask: DINO resizes the original-size palette PNG with PIL NEAREST straight to the patch grid (centre
-  sampling, from the full-size mask); corrlearn resizes with torch nearest (*frame*);
+  k-th are all kept; corrlearn keeps exactly k, the lower index winning (*ties*). Measured beside DINO's own
+  code on identical features with both resizes centre-sampled: car-shadow and drift-chicane equal pixel for
+  pixel, blackswan 3 pixels (issue 24);
+* first mask: PIL NEAREST from the full-size mask straight to the patch grid: now equal;
+* output: PIL NEAREST from the working size (832 wide for 854-wide frames) to the original: now equal;
 * void: DINO's ``to_one_hot`` builds max id + 1 channels, so void (255) becomes a propagated label and can be
   written as 255 in the results; corrlearn propagates void as background and never writes it;
-* output: PIL NEAREST (centre) to the original size vs torch nearest (*frame*: the working width is 832 for
-  854-wide DAVIS frames, so columns map differently);
 * encoder: DINO's ViT patch tokens (``corrlearn.models`` ViT); with a ResNet the preset reproduces the protocol,
   not DINO's numbers.
 
@@ -49,18 +60,17 @@ UVC (``test.py``, ``libs/test_utils.py``):
   b / 127. A converted UVC checkpoint therefore sees different input statistics;
 * features: UVC reads layer4 of its ``res4s1`` ResNet-18 (512-d, stride 8); corrlearn's ResNets read layer3
   unless built with ``with_layer4=True`` (not reachable from the CLI);
-* first mask: ``scipy.misc.imresize(..., "nearest")`` (PIL, centre sampling) vs torch nearest (*frame*);
+* first mask and output: ``scipy.misc.imresize(..., "nearest")`` (PIL NEAREST): now equal;
 * void: ``to_one_hot`` makes void a 256th label that is propagated (and frame 0 is written back with its
   void); corrlearn: background;
 * top-k: all keys tied with the k-th kept (*ties*), as DINO;
-* output: ``imresize`` nearest to the original size (PIL centre sampling) vs torch nearest (*frame*);
 * the affinity's softmax over all reference pixels happens inside UVC's model class (``libs/model.py``, not
-  re-read here); the preset follows ``protocols.md``.
+  re-read here); the preset and the parity test follow ``protocols.md``.
 
 ContrastCorr (``test.py``, ``libs/test_utils.py``): everything listed for UVC, except that its ``forward`` passes
 the full Lab frames to the model (no gray repetition); the scale is a required ``-s`` argument of ``test.py``
 (no default), so the 560 here comes from the paper's setting, not from the code; the mutual matching happens
-inside its model class (not re-read here).
+inside its model class (not re-read here, nor re-derived in the parity test, which checks only its resizes).
 """
 
 from __future__ import annotations

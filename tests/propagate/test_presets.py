@@ -81,10 +81,10 @@ def test_stt_bilinear_is_stt_with_soft_first_labels():
 
 
 @pytest.mark.realdata
-def test_stt_bilinear_beats_stt_on_real_video(davis_root):
-    # Soft first labels matter most on a coarse grid: short side 240, first 20 frames, default encoder (Lite1-hc).
-    # Measured: blackswan 0.703 -> 0.853, cows 0.714 -> 0.865 (stage-5 Lite1: 0.695 -> 0.859, 0.715 -> 0.853;
-    # full protocol: benchmarks/README.md, "Stop 11").
+def test_centre_sampled_hard_labels_match_soft_ones_on_a_coarse_grid(davis_root):
+    # Short side 240 (30x54 cells), first 20 frames, default encoder (Lite1-hc). Measured 2026-12-03 (stt vs
+    # stt-bilinear): blackswan 0.862 vs 0.853, cows 0.855 vs 0.865. With torch's corner-sampled nearest, before
+    # that date, stt trailed by 0.15 (0.703, 0.714): the half-cell offset, not hard labels, cost that.
     from corrlearn import models
     from corrlearn.train.evaluate import davis_jf
 
@@ -94,7 +94,7 @@ def test_stt_bilinear_beats_stt_on_real_video(davis_root):
             davis_jf(enc, davis_root, [seq], p, short_side=240, max_frames=20)["J&F"]
             for p in ("stt", "stt-bilinear")
         )
-        assert soft > hard + 0.05, (seq, hard, soft)
+        assert hard > 0.8 and abs(soft - hard) < 0.03, (seq, hard, soft)
 
 
 @pytest.mark.parametrize(
