@@ -31,25 +31,25 @@ CHROMIUM_ARGS = [
 SETTINGS = Settings(backend="torch")  # the reference backend, as the CLI tests use
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _one_encoder_per_configuration():
-    """Build each encoder once per test session (studio and CLI ask for the same ones): saves seconds a test.
+_ENCODERS: dict = {}
 
-    The cache is keyed by every argument, so a studio that asked for a different encoder than the CLI would
-    still get a different one."""
-    cache: dict = {}
+
+@pytest.fixture(autouse=True)
+def _one_encoder_per_configuration(monkeypatch):
+    """Build each encoder once for the studio tests (studio and CLI ask for the same ones): saves seconds.
+
+    Patched per test, so tests elsewhere (training ones change weights) never see these objects; the cache is
+    keyed by every argument, so a studio that asked for another encoder than the CLI would get another one.
+    """
     create = models.create
 
     def cached(name, *args, **kwargs):
         key = (name, args, tuple(sorted((k, str(v)) for k, v in kwargs.items())))
-        if key not in cache:
-            cache[key] = create(name, *args, **kwargs)
-        return cache[key]
+        if key not in _ENCODERS:
+            _ENCODERS[key] = create(name, *args, **kwargs)
+        return _ENCODERS[key]
 
-    mp = pytest.MonkeyPatch()
-    mp.setattr(models, "create", cached)
-    yield
-    mp.undo()
+    monkeypatch.setattr(models, "create", cached)
 
 
 def real_clip(davis_root: Path, dest: Path, seq: str = "blackswan", n: int = 6, size=(320, 180)):
