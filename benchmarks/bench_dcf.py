@@ -2,7 +2,7 @@
 
     python benchmarks/bench_dcf.py [--otb ../shared/data/otb2015] [--seq Couple] [--frames 12] [--out r.json]
 
-Three trackers with the default encoder (random-init ResNet-18, seed 0) and UniTrack's DCF settings run in
+Three trackers with the random-init ResNet-18 (seed 0) and UniTrack's DCF settings run in
 lockstep over the same frames, so load changes on a shared machine hit them alike:
 
 * ``before`` - the encoder as the tracker ran it before this benchmark was written (contiguous NCHW float32),
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> dict:
         "before": before_tracker,
         "fp32": lambda: DcfTracker(models.create("resnet18")),
         "bf16": lambda: DcfTracker(models.create("resnet18"), DcfConfig(precision="bf16")),
-        # the default encoder of the runners since issue 13
+        # ImageNet weights (the DCF's default is efficientnet-lite1)
         "lite0": lambda: DcfTracker(models.create("efficientnet-lite0")),
     }
     trackers = {v: make[v]() for v in args.variants}

@@ -2,7 +2,7 @@
 # Same outputs before and after a change: run the benchmark runners with two revisions of corrlearn on the same
 # items and compare their result files byte for byte (masks, keypoints, boxes).
 #
-#   bash benchmarks/compare_revisions.sh [OLD_REV] [NEW_REV] [OUT]      # defaults: 3643714 (before issue 9), HEAD
+#   bash benchmarks/compare_revisions.sh [OLD_REV] [NEW_REV] [OUT]      # defaults: 3643714 (before the one-engine redesign of 2026-11-30), HEAD
 #
 # Items (one core each, ~25 min in all on the project's 2-core VM): pseudo-JHMDB (20 DAVIS videos x 20 frames,
 # crw and stt, ResNet-18), pseudo-OTB box propagation (20 x 20), the real JHMDB video (both conventions, ResNet-18

@@ -34,7 +34,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--root", type=Path, default=REPO.parent / "shared" / "data" / "davis2016-val")
     p.add_argument("--runs", type=Path, default=REPO / "benchmarks" / "runs" / "davis2016_val")
-    p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "davis2016_val.md")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default: benchmarks/results/davis2016-val_<model>[_short-side-N].md",
+    )
     p.add_argument("--presets", nargs="*", default=["crw", "stt", "dino"], help="empty: baseline only")
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--weights", type=Path, default=None)
@@ -47,7 +52,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="override every preset's working short side (e.g. 240 on a busy CPU; masks are still scored at 480p)",
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.out is None:
+        suffix = f"_short-side-{args.short_side}" if args.short_side else ""
+        args.out = REPO / "benchmarks" / "results" / f"davis2016-val_{args.model}{suffix}.md"
+    return args
 
 
 def weights_tag(args: argparse.Namespace) -> str:

@@ -53,8 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sequences", nargs="+", default=None)
     p.add_argument("--max-frames", type=int, default=30)
     p.add_argument("--cache", type=Path, default=REPO / "runs" / "dev_search.json")
-    p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "dev_search_train240.md")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="default: benchmarks/results/davis2016-train_<model>_dev-search.md",
+    )
     args = p.parse_args(argv)
+    if args.out is None:
+        args.out = REPO / "benchmarks" / "results" / f"davis2016-train_{args.model}_dev-search.md"
     seqs = args.sequences or read_sequence_list(args.root, "2016", "train")[::3]
     cache = json.loads(args.cache.read_text()) if args.cache.is_file() else {}
     for variant in args.variants:

@@ -3,7 +3,7 @@
 Reads RUN_DIR/config.json and RUN_DIR/log.jsonl of every run under --runs (written by ``corrlearn train``,
 see benchmarks/finetune_cpu.sh) and writes one Markdown file with a table per run.
 
-    python benchmarks/finetune_curves.py [--runs runs/finetune] [--out benchmarks/results/finetune_curves.md]
+    python benchmarks/finetune_curves.py [--runs runs/finetune] [--out benchmarks/results/training_finetune-curves.md]
 """
 
 from __future__ import annotations
@@ -62,7 +62,9 @@ def run_table(name: str, cfg: dict, evals: list[dict], train: list[dict]) -> lis
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=Path, default=REPO / "runs" / "finetune")
-    p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "finetune_curves.md")
+    p.add_argument(
+        "--out", type=Path, default=REPO / "benchmarks" / "results" / "training_finetune-curves.md"
+    )
     args = p.parse_args(argv)
     lines = [
         "# Self-supervised fine-tuning: learning curves",

@@ -2,7 +2,7 @@
 # GPU fine-tuning of the ImageNet EfficientNet-Lite0 trunk with STT temporal distillation (teacher = the
 # frozen ImageNet trunk), AMP, sized to finish within 10 minutes on one H200.
 #
-# Here:    python benchmarks/prepare_gpu_data.py          # -> runs/gpu-carry (<= 64 MiB: frames + weights)
+# Here:    python tools/prepare_gpu_data.py --finetune    # -> runs/gpu-carry (<= 64 MiB: frames + weights)
 # Device:  run(command="bash benchmarks/finetune_gpu.sh", carry=["runs/gpu-carry"], timeout_s=600)
 #
 # Phase 1 runs 40 steps to measure clips/s; phase 2 resumes the same run with as many steps as fit in
@@ -26,7 +26,7 @@ if not torch.cuda.is_available():
     sys.exit("finetune_gpu.sh: torch sees no CUDA device")
 print(torch.__version__, torch.cuda.get_device_name(0))
 PY
-[ -f runs/gpu-carry/efficientnet-lite0-57934424.pth ] || { echo "runs/gpu-carry missing: run benchmarks/prepare_gpu_data.py and carry it"; exit 2; }
+[ -f runs/gpu-carry/efficientnet-lite0-57934424.pth ] || { echo "runs/gpu-carry missing: run tools/prepare_gpu_data.py --finetune and carry it"; exit 2; }
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 start=$(date +%s)
 python -m corrlearn train --config benchmarks/finetune/gpu_stt_lite0.json --out "$RUN" --no-progress

@@ -1,7 +1,7 @@
 """JHMDB keypoint propagation on the one real JHMDB video shipped in ``../shared/data/jhmdb``, both conventions.
 
 Runs (or resumes) `corrlearn bench jhmdb --videos <video> --preset crw|stt --model <encoder>` into
-``RUNS/jhmdb_real_<encoder>_<preset>`` and writes ``OUT/jhmdb_real_<encoder>.md`` with PCK@0.1..0.5 of each
+``RUNS/jhmdb_real_<encoder>_<preset>`` and writes ``OUT/jhmdb-video_<encoder>.md`` with PCK@0.1..0.5 of each
 convention (CRW: 320x320 RGB, sigma 0.5 cells + background, top-3 decode, frame 0 skipped; STT: Lab, sigma
 4 px, top-5 decode, frame 0 counted) and per joint.
 
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     for enc in args.encoders:
         runs = {p: run(args, enc, p) for p in PRESETS}
-        path = args.out / f"jhmdb_real_{enc}.md"
+        path = args.out / f"jhmdb-video_{enc}.md"
         write_text_atomic(path, report(args, enc, runs))
         print(f"wrote {path}")
     return 0

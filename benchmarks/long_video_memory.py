@@ -1,7 +1,7 @@
 """Peak memory of propagation on a long video: a DAVIS sequence looped back and forth to N frames.
 
     python benchmarks/long_video_memory.py [--frames 1500] [--seq blackswan] [--short-side 240]
-        [--out benchmarks/results/long_video_memory]
+        [--out benchmarks/results/memory_long-video]
 
 Runs ``segment_video`` (preset ``crw``, default encoder) over frames 0, 1, .., n-1, n-2, .., 1, 0, 1, ..
 of one DAVIS-2016 sequence, decoded one at a time from disk, and samples the process's resident memory
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--frames", type=int, default=1500)
     ap.add_argument("--short-side", type=int, default=240, help="working short side (0 = native 480p)")
     ap.add_argument("--every", type=int, default=10, help="sample memory every N frames")
-    ap.add_argument("--out", default=str(REPO / "benchmarks/results/long_video_memory"))
+    ap.add_argument("--out", default=str(REPO / "benchmarks/results/memory_long-video"))
     args = ap.parse_args(argv)
 
     src = open_frames(frames_dir(Path(args.davis), args.seq))

@@ -58,6 +58,7 @@ def main() -> None:
     q = rng.standard_normal((h * w, c), dtype=np.float32)
     keys = rng.standard_normal((m, h * w, c), dtype=np.float32)
     nq, k = h * w, 10
+    slots = np.arange(m)  # frame f is stored in keys[f]
 
     def state():
         return (
@@ -67,10 +68,12 @@ def main() -> None:
             np.zeros(nq),
         )
 
-    d = best_of(lambda: nt._free_pass(q, keys, np.array([0]), np.float32(20), False, *state()), 3)
+    d = best_of(lambda: nt._free_pass(q, keys, slots, np.array([0]), np.float32(20), False, *state()), 3)
     print(f"free pass, 1 frame: {d:.3f} s, {2 * nq * nq * c / d / 1e9:.1f} GFLOP/s")
     frames = np.arange(1, m)
-    d = best_of(lambda: nt._window_pass(q, keys, frames, h, w, 12.0, 0, np.float32(20), False, *state()), 3)
+    d = best_of(
+        lambda: nt._window_pass(q, keys, slots, frames, h, w, 12.0, 0, np.float32(20), False, *state()), 3
+    )
     # pairs actually scored: per tile and key row, the chord-narrowed segment times the tile's queries
     tiles = [(y0, x0) for y0 in range(0, h, nt.TILE_ROWS) for x0 in range(0, w, nt.TILE_COLS)]
     scored = 0

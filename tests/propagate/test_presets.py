@@ -74,7 +74,8 @@ def test_a_fixed_input_size_ignores_the_aspect():
 
 
 def test_stt_bilinear_is_stt_with_soft_first_labels():
-    # corrlearn's own choice (benchmarks/README.md, "Stop 11"): only the first mask's downsampling differs
+    # corrlearn's own choice (benchmarks/README.md, "Encoders: how the default was chosen"): only the first
+    # mask's downsampling differs
     assert get_preset("stt-bilinear") == get_preset("stt").replace(
         name="stt-bilinear", label_downsample="bilinear"
     )
