@@ -36,6 +36,7 @@ import torch
 
 from corrlearn.affinity import topk_affinity
 from corrlearn.affinity.window import within_radius
+from corrlearn.profiling import GEMM_SHAPE, gemm_rate
 
 H, W, C, K, TEMP, RADIUS = 60, 107, 256, 10, 0.05, 12.0
 
@@ -67,23 +68,7 @@ class PeakRSS:
         self.added = self.peak - self.base
 
 
-GEMM_SHAPE = (2048, 8192, C)
-
-
-def gemm_rate(device: str, dtype: torch.dtype = torch.float32) -> float:
-    """Measured GEMM GFLOP/s (2048 x 8192 x 256, the shape class of the affinity) on this device."""
-    a = torch.randn(GEMM_SHAPE[0], C, device=device).to(dtype)
-    b = torch.randn(GEMM_SHAPE[1], C, device=device).to(dtype)
-    for _ in range(2):
-        a @ b.T
-    times = []
-    for _ in range(5):
-        _sync(device)
-        t = time.perf_counter()
-        a @ b.T
-        _sync(device)
-        times.append(time.perf_counter() - t)
-    return 2 * GEMM_SHAPE[0] * GEMM_SHAPE[1] * C / statistics.median(times) / 1e9
+assert GEMM_SHAPE[2] == C  # the roofline probe is the profiler's GEMM (corrlearn.profiling.gemm_rate)
 
 
 def gemm_call(dtype: torch.dtype):

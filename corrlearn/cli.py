@@ -123,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     # everything, imports and argument parsing included, runs inside the handlers: Ctrl-C while torch imports
     # (the first second or two) is one line like any other
     try:
+        from corrlearn.threads import early_plan
+
+        early_plan()  # before torch loads: its OpenMP runtime reads the wait policy once
         from corrlearn.io.writable import check_apart, check_output_dir
 
         args = build_parser().parse_args(argv)

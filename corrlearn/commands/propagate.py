@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from corrlearn.commands.profile_option import add_profile_option, profiled
 from corrlearn.errors import CorrlearnError
 
 GROUP = None
@@ -111,6 +112,7 @@ def register(p: argparse.ArgumentParser) -> None:
         help="encode frame t+1 on a second thread while frame t propagates (use with --threads 1 on 2 cores)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_profile_option(p)
     p.add_argument("--manifest", type=Path, default=None, help=MANIFEST_HELP)
     p.add_argument("--shard", default=None, help="with --manifest: i/n runs rows i, i+n, ... (0-based)")
 
@@ -290,6 +292,7 @@ def open_record(out: Path, config: dict) -> dict:
     return {"command": "propagate", "status": "running", "config": config, "segments_done": []}
 
 
+@profiled
 def run(args: argparse.Namespace) -> int:
     import json
     import shutil
@@ -314,10 +317,9 @@ def run(args: argparse.Namespace) -> int:
     if args.overlay:
         check_overlay_path(args.overlay)
         check_output_file(args.overlay, "--overlay")
-    if args.threads is not None:
-        from corrlearn.threads import set_threads
+    from corrlearn.threads import apply_plan
 
-        set_threads(args.threads)
+    apply_plan(args.threads, args.pipeline)  # one plan for torch, numba and OpenCV (corrlearn/threads.py)
     frames = open_frames(args.video)
     if len(frames) < 2:
         raise CorrlearnError(f"{args.video}: has {len(frames)} frame; propagation needs at least 2")

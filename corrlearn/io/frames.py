@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from corrlearn import profiling
 from corrlearn.errors import CorrlearnError
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
@@ -224,8 +225,9 @@ class FrameSource:
         """Decode every frame once so a broken or odd-sized frame is reported before any output is written."""
         if self._files is None:
             return  # a video was decoded whole, and its frame sizes checked, when it was opened
-        for _ in self.iter_from(0):
-            pass
+        with profiling.stage("decode"):
+            for _ in self.iter_from(0):
+                pass
 
     def iter_span(self, first: int, last: int) -> Iterator[np.ndarray]:
         """Frames ``first`` to ``last`` inclusive, in that order: backwards when ``last < first``."""

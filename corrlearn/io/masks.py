@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+from corrlearn import profiling
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.atomic import atomic_path
 
@@ -129,7 +130,7 @@ def write_mask(path: str | os.PathLike, ids: np.ndarray, like: LabelMask | None 
     else:
         img = Image.fromarray(ids, mode="P")
         img.putpalette(like.palette if like is not None and like.palette else DAVIS_PALETTE)
-    with atomic_path(path) as tmp:
+    with profiling.stage("mask write"), atomic_path(path) as tmp:
         img.save(tmp, format="PNG")
 
 

@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from corrlearn import profiling
 from corrlearn.errors import CorrlearnError
 from corrlearn.models.catalog import (
     DEFAULT_MODEL,
@@ -138,15 +139,16 @@ def create(
             f"unknown model {name!r}; available: {', '.join(available())}, "
             "or a factory as package.module:factory / file.py:factory"
         )
-    enc = _REGISTRY[name](
-        stride=stride,
-        input_space=input_space,
-        weights=weights,
-        seed=seed,
-        with_layer4=with_layer4,
-        padding=padding,
-    )
-    return enc.eval()
+    with profiling.stage("model build"):
+        enc = _REGISTRY[name](
+            stride=stride,
+            input_space=input_space,
+            weights=weights,
+            seed=seed,
+            with_layer4=with_layer4,
+            padding=padding,
+        )
+        return enc.eval()
 
 
 def _resnet(name: str) -> Builder:

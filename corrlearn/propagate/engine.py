@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from corrlearn.affinity import propagate_labels
+from corrlearn import profiling
+from corrlearn.affinity import load_kernels, propagate_labels
 from corrlearn.errors import CorrlearnError
 from corrlearn.labels import Geometry, LabelCodec, MaskCodec
 from corrlearn.models import Encoder
@@ -75,16 +76,18 @@ class FeatureExtractor:
     def many(self, frames: list[np.ndarray]) -> torch.Tensor:
         """(N, C, h, w) features of same-sized frames in one encoder call (fills a GPU better)."""
         wh, ww = self.work_size(*frames[0].shape[:2])
-        batch = np.stack(
-            [
-                cv2.resize(f, (ww, wh), interpolation=cv2.INTER_LINEAR) if (wh, ww) != f.shape[:2] else f
-                for f in frames
-            ]
-        )
-        x = torch.from_numpy(batch).to(self.device).permute(0, 3, 1, 2).float() / 255.0
-        feat = run_encoder(self.encoder, x, self.precision)
-        if self.preset.l2_normalize:
-            feat = F.normalize(feat, dim=1)
+        with profiling.stage("resize/normalise", self.device):
+            batch = np.stack(
+                [
+                    cv2.resize(f, (ww, wh), interpolation=cv2.INTER_LINEAR) if (wh, ww) != f.shape[:2] else f
+                    for f in frames
+                ]
+            )
+            x = torch.from_numpy(batch).to(self.device).permute(0, 3, 1, 2).float() / 255.0
+        with profiling.stage("encoder", self.device):
+            feat = run_encoder(self.encoder, x, self.precision)
+            if self.preset.l2_normalize:
+                feat = F.normalize(feat, dim=1)
         return feat
 
 
@@ -161,29 +164,32 @@ class Propagator:
         slots = [0, *self._recent]
         query = feat.reshape(c, h * w).T.to(self._keys.dtype).contiguous()
         restrict = [p.radius_on_first] + [True] * (len(slots) - 1)
-        if p.mode == "joint":
-            out = propagate_labels(
-                query,
-                self._keys,
-                self._labels,
-                p.topk,
-                p.temperature,
-                grid=(h, w),
-                radius=p.radius,
-                radius_shape=p.radius_shape,
-                restrict=restrict,
-                normalize=p.normalize,
-                backend=self.backend,
-                slots=slots,
-            )
-        elif p.mode == "pairwise":
-            preds = [
-                pairwise_propagate(query, self._keys[s], self._labels[s], p, (h, w), restricted, self.backend)
-                for s, restricted in zip(slots, restrict, strict=True)
-            ]
-            out = torch.stack(preds).mean(dim=0)
-        else:
-            raise ValueError(f"unknown propagation mode {p.mode!r}")
+        with profiling.stage("affinity", feat.device):
+            if p.mode == "joint":
+                out = propagate_labels(
+                    query,
+                    self._keys,
+                    self._labels,
+                    p.topk,
+                    p.temperature,
+                    grid=(h, w),
+                    radius=p.radius,
+                    radius_shape=p.radius_shape,
+                    restrict=restrict,
+                    normalize=p.normalize,
+                    backend=self.backend,
+                    slots=slots,
+                )
+            elif p.mode == "pairwise":
+                preds = [
+                    pairwise_propagate(
+                        query, self._keys[s], self._labels[s], p, (h, w), restricted, self.backend
+                    )
+                    for s, restricted in zip(slots, restrict, strict=True)
+                ]
+                out = torch.stack(preds).mean(dim=0)
+            else:
+                raise ValueError(f"unknown propagation mode {p.mode!r}")
         if p.context > 0:
             # the slot of the oldest recent frame, which leaves the bank now (slots cycle 1..context)
             slot = 1 + self._pushed % p.context
@@ -227,6 +233,13 @@ def propagate(
     if total is None and hasattr(frames, "__len__"):
         total = len(frames)
     it = iter(frames)
+    prof = profiling.active()
+    if prof is not None:
+        it = prof.timed_iter("decode", it)
+        if "kernel load" not in prof.done:  # once per process: later segments find the kernels loaded
+            prof.done.add("kernel load")
+            with prof.stage("kernel load"):
+                load_kernels(backend, extractor.device)
     first = next(it, None)
     if first is None:
         raise CorrlearnError("the video holds no frames")
@@ -243,7 +256,9 @@ def propagate(
         feature_batch = 8 if extractor.device.type == "cuda" else 1
     feats = _batched_features(extractor, it, max(1, feature_batch))
     for feat in _ahead(feats) if pipeline else feats:
-        out = codec.decode(propagator.step(feat), geo, preset, out)
+        soft = propagator.step(feat)
+        with profiling.stage("label decode"):
+            out = codec.decode(soft, geo, preset, out)
         bar.update(1)
         yield out
     bar.close()
