@@ -233,7 +233,8 @@ class ClipDataset(Dataset):
         """ContrastCorr's pair (the authors' ``libs/loader_trackingnet.py``, ``VidListv2``): both frames are
         resized by one factor so the whole frame fits a ``search_size`` square (zero padding below / right);
         the reference is a ``crop_size`` square cut at a random position of resized frame t, the search is
-        all of resized frame t + gap, so the target keeps the reference's scale and its position varies."""
+        all of resized frame t + gap, so the target keeps the reference's scale and its position varies.
+        ``crop_scale`` / ``crop_ratio`` play no part (the authors' random rotation and rescaling are omitted)."""
         t0, t1 = self._indices(rng, n, 2)
         a, b = self._read(i, t0), self._read(i, t1)
         S, S2 = self.crop_size, self.search_size

@@ -97,10 +97,10 @@ def test_objective_shapes(nodes):
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_crw_training_lowers_the_loss_on_real_frames(davis_root):
+def test_crw_training_lowers_the_loss_on_real_frames(davis_train_root):
     from corrlearn.train.data import ClipDataset, discover_videos
 
-    videos = discover_videos([str(davis_root)], ["dog", "camel", "cows", "blackswan"])
+    videos = discover_videos([str(davis_train_root)], ["bear", "boat", "bus", "elephant"])
     ds = ClipDataset(videos, "clip", clip_len=3, frame_gap=(1, 2), crop_size=64, crop_scale=(0.6, 0.9))
     batches = fixed_batches(ds, n=2, batch=2)
     torch.manual_seed(0)

@@ -30,10 +30,10 @@ def _config(tmp_path, **extra):
 
 
 @pytest.mark.realdata
-def test_config_is_recorded_resolved_with_command_line_overrides(tmp_path, davis_root, capsys):
+def test_config_is_recorded_resolved_with_command_line_overrides(tmp_path, davis_train_root, capsys):
     out = tmp_path / "run"
     seqs = tmp_path / "seqs.txt"
-    seqs.write_text("dog\ncamel\n")
+    seqs.write_text("bear\nboat\n")
     rc = main(
         [
             "train",
@@ -42,7 +42,7 @@ def test_config_is_recorded_resolved_with_command_line_overrides(tmp_path, davis
             "--config",
             _config(tmp_path, seed=5),
             "--data",
-            str(davis_root),
+            str(davis_train_root),
             "--out",
             str(out),
             "--steps",
@@ -57,7 +57,7 @@ def test_config_is_recorded_resolved_with_command_line_overrides(tmp_path, davis
     assert rec["steps"] == 1  # the command line overrides the file
     assert rec["seed"] == 5 and rec["crop_size"] == 32  # the file's values are kept
     assert rec["lr"] == 1e-4 and rec["temperature"] == 0.07  # objective defaults are written out
-    assert rec["sequences"] == ["dog", "camel"] and rec["data"] == [str(davis_root)]
+    assert rec["sequences"] == ["bear", "boat"] and rec["data"] == [str(davis_train_root)]
     log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
     assert log[-1]["step"] == 1 and "loss" in log[-1] and "clips_per_s" in log[-1]
     # the saved encoder loads straight into corrlearn's encoder (what `propagate --weights` does)
@@ -75,7 +75,7 @@ def test_config_is_recorded_resolved_with_command_line_overrides(tmp_path, davis
             "--config",
             _config(tmp_path),
             "--data",
-            str(davis_root),
+            str(davis_train_root),
             "--out",
             str(out),
             "--no-progress",
@@ -91,7 +91,7 @@ def test_config_is_recorded_resolved_with_command_line_overrides(tmp_path, davis
                 "--objective",
                 "crw",
                 "--data",
-                str(davis_root),
+                str(davis_train_root),
                 "--out",
                 str(out),
                 "--resume",
@@ -107,9 +107,9 @@ def test_config_is_recorded_resolved_with_command_line_overrides(tmp_path, davis
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_stt_stages_chain_through_the_teacher(tmp_path, davis_root):
+def test_stt_stages_chain_through_the_teacher(tmp_path, davis_train_root):
     stage1, stage2 = tmp_path / "s1", tmp_path / "s2"
-    common = ["--data", str(davis_root), "--sequences", "dog", "camel", "--no-progress"]
+    common = ["--data", str(davis_train_root), "--sequences", "bear", "boat", "--no-progress"]
     assert (
         main(
             [
@@ -150,7 +150,7 @@ def test_stt_stages_chain_through_the_teacher(tmp_path, davis_root):
 
 @pytest.mark.slow  # one of the costliest real-data runs (quick tier: -m "not slow"; CI runs it)
 @pytest.mark.realdata
-def test_contrastcorr_through_the_cli(tmp_path, davis_root):
+def test_contrastcorr_through_the_cli(tmp_path, davis_train_root):
     out = tmp_path / "cc"
     assert (
         main(
@@ -159,11 +159,11 @@ def test_contrastcorr_through_the_cli(tmp_path, davis_root):
                 "--objective",
                 "contrastcorr",
                 "--config",
-                _config(tmp_path, search_size=48),
+                _config(tmp_path, search_size=96),
                 "--data",
-                str(davis_root),
+                str(davis_train_root),
                 "--sequences",
-                "dog",
+                "bear",
                 "--out",
                 str(out),
                 "--no-progress",

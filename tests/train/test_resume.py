@@ -22,7 +22,7 @@ CFG = {
     "checkpoint_every": 2,
     "log_every": 1,
     "workers": 1,
-    "sequences": ["dog", "blackswan", "camel"],
+    "sequences": ["bear", "elephant", "boat"],
     "device": "cpu",
 }
 
@@ -50,15 +50,15 @@ def _weights(path):
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_kill9_resume_matches_uninterrupted(tmp_path, davis_root):
+def test_kill9_resume_matches_uninterrupted(tmp_path, davis_train_root):
     cfg_path = tmp_path / "cfg.json"
     cfg_path.write_text(json.dumps(CFG))
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     full = tmp_path / "full"
-    subprocess.run(_cmd(cfg_path, davis_root, full), check=True, env=env, timeout=600)
+    subprocess.run(_cmd(cfg_path, davis_train_root, full), check=True, env=env, timeout=600)
 
     killed = tmp_path / "killed"
-    proc = subprocess.Popen(_cmd(cfg_path, davis_root, killed), env=env)
+    proc = subprocess.Popen(_cmd(cfg_path, davis_train_root, killed), env=env)
     ck = killed / "checkpoint.pt"
     deadline = time.time() + 300
     while not ck.exists() and proc.poll() is None and time.time() < deadline:
@@ -69,7 +69,7 @@ def test_kill9_resume_matches_uninterrupted(tmp_path, davis_root):
     step_at_kill = torch.load(ck, map_location="cpu", weights_only=False)["step"]
     assert step_at_kill < CFG["steps"]
 
-    subprocess.run(_cmd(cfg_path, davis_root, killed, "--resume"), check=True, env=env, timeout=600)
+    subprocess.run(_cmd(cfg_path, davis_train_root, killed, "--resume"), check=True, env=env, timeout=600)
     a, b = _weights(full / "encoder.pt"), _weights(killed / "encoder.pt")
     assert a.keys() == b.keys()
     for k in a:

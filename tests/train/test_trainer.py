@@ -54,3 +54,41 @@ def test_stt_temporal_student_starts_from_the_teacher(tmp_path):
     assert obj.encoder.input_space == "lab"
     for k, v in teacher.state_dict().items():
         assert torch.equal(obj.encoder.state_dict()[k], v) and torch.equal(obj.teacher.state_dict()[k], v)
+
+
+def test_heldout_selection_keeps_the_best_snapshot_and_stops_early(tmp_path):
+    import json
+
+    import cv2
+    import numpy as np
+
+    from corrlearn.train.trainer import train
+
+    folder = tmp_path / "data" / "clip"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for t in range(4):
+        cv2.imwrite(str(folder / f"{t:05d}.png"), rng.integers(0, 256, (40, 40, 3), dtype=np.uint8))
+    scores = iter([0.5, 0.7, 0.6, 0.65, 0.9])  # best at step 2, then two evaluations without progress
+    seen = []
+
+    def fake_evaluate(cfg, weights, run_dir, device):
+        seen.append(torch.load(weights, weights_only=True)["step"])
+        jf = next(scores)
+        return {"J&F": jf, "J": jf, "F": jf}
+
+    cfg = TrainConfig(
+        objective="crw", data=[str(tmp_path / "data")], nodes="pixels", crop_size=32, clip_len=2,
+        batch_size=1, steps=10, log_every=1, checkpoint_every=100, workers=0, device="cpu",
+        heldout_davis="unused", heldout_sequences=["clip-held"], eval_every=2, eval_patience=2,
+    )  # fmt: skip
+    out = tmp_path / "run"
+    with pytest.raises(Exception, match="held-out evaluation needs an evaluator"):
+        train(cfg, out, progress=False)
+    train(cfg, out, progress=False, evaluate=fake_evaluate)
+    log = [json.loads(x) for x in (out / "log.jsonl").read_text().splitlines()]
+    assert seen == [0, 2, 4, 6]  # stopped at step 6: 2 evaluations after the best
+    assert [e["best_step"] for e in log if e.get("eval") == "heldout"] == [0, 2, 2, 2]
+    assert log[-1] == {"step": 6, "event": "early_stop", "best_step": 2}
+    assert torch.load(out / "best_encoder.pt", weights_only=True)["step"] == 2
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 6
