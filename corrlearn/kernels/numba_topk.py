@@ -112,6 +112,15 @@ def _push(bs, bi, r, s, idx):
     bi[r, p] = idx
 
 
+@njit(inline="always")
+def _outside(dy, dx, radius, r2, shape):
+    """True when the offset (dy, dx) falls outside the neighbourhood: the reference's strict test
+    dy^2 + dx^2 < radius^2 for a circle, |dy|, |dx| <= radius for a square."""
+    if shape == _CIRCLE:
+        return not float(dy * dy + dx * dx) < r2
+    return abs(dy) > radius or abs(dx) > radius
+
+
 @njit(cache=True, nogil=True)
 def _scan_block(
     scores, n, cand_idx, cand_y, cand_x, masked, qy, qx, radius, shape, inv_t, bs, bi, k, want_lse, mx, se
@@ -126,28 +135,16 @@ def _scan_block(
             # block max first, so exp() never overflows and each candidate costs one exp
             bmax = -np.inf
             for b in range(n):
-                if masked:
-                    dy = cand_y[b] - qy[a]
-                    dx = cand_x[b] - qx[a]
-                    if shape == _CIRCLE:
-                        if not float(dy * dy + dx * dx) < r2:
-                            continue
-                    elif abs(dy) > radius or abs(dx) > radius:
-                        continue
+                if masked and _outside(cand_y[b] - qy[a], cand_x[b] - qx[a], radius, r2, shape):
+                    continue
                 s = scores[a, b] * inv_t
                 if s > bmax:
                     bmax = s
             if bmax > -np.inf:
                 acc = 0.0
                 for b in range(n):
-                    if masked:
-                        dy = cand_y[b] - qy[a]
-                        dx = cand_x[b] - qx[a]
-                        if shape == _CIRCLE:
-                            if not float(dy * dy + dx * dx) < r2:
-                                continue
-                        elif abs(dy) > radius or abs(dx) > radius:
-                            continue
+                    if masked and _outside(cand_y[b] - qy[a], cand_x[b] - qx[a], radius, r2, shape):
+                        continue
                     acc += math.exp(float(scores[a, b] * inv_t) - float(bmax))
                 bm = float(bmax)
                 if bm > mx[a]:
@@ -159,14 +156,8 @@ def _scan_block(
             s = scores[a, b] * inv_t  # float32 * float32, as the reference scales its float32 scores
             j = cand_idx[b]
             if s > thr_s or (s == thr_s and j < thr_i):
-                if masked:
-                    dy = cand_y[b] - qy[a]
-                    dx = cand_x[b] - qx[a]
-                    if shape == _CIRCLE:
-                        if not float(dy * dy + dx * dx) < r2:
-                            continue
-                    elif abs(dy) > radius or abs(dx) > radius:
-                        continue
+                if masked and _outside(cand_y[b] - qy[a], cand_x[b] - qx[a], radius, r2, shape):
+                    continue
                 _push(bs, bi, a, s, j)
                 thr_s = bs[a, k - 1]
                 thr_i = bi[a, k - 1]

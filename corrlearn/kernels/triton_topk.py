@@ -181,67 +181,45 @@ def _topk_kernel(
     rk = tl.arange(0, BLOCK_K)
     for f in range(M):
         base = tl.cast(f, tl.int64) * NK
+        # WINDOWED is a compile-time flag: without a radius no frame is restricted and restrict_ptr is not read
+        restricted = False
         if WINDOWED:
-            if tl.load(restrict_ptr + f) != 0:
-                y_lo = tl.maximum(y - reach, 0)
-                y_hi = tl.minimum(y + reach + 1, h)
-                x_lo = tl.maximum(x0 - reach, 0)
-                x_hi = tl.minimum(x0 + BLOCK_Q + reach, w)
-                for yk in range(y_lo, y_hi):
-                    for xs in range(x_lo, x_hi, BLOCK_K):
-                        kx = xs + rk
-                        kmask = kx < x_hi
-                        p = (yk * w + kx).to(tl.int64)
-                        s = _scores(
-                            q_ptr,
-                            k_ptr,
-                            qrow,
-                            qmask,
-                            base + p,
-                            kmask,
-                            C,
-                            inv_t,
-                            BLOCK_Q,
-                            BLOCK_K,
-                            BLOCK_C,
-                            IEEE,
-                            UPCAST,
-                        )
-                        dy = yk - y
-                        dx = kx[None, :] - qx[:, None]
-                        if CIRCLE:
-                            inside = (dy * dy + dx * dx) <= circle_max_d2
-                        else:
-                            inside = (
-                                (dy <= square_r) & (dy >= -square_r) & (dx <= square_r) & (dx >= -square_r)
-                            )
-                        s = tl.where(inside, s, float("-inf"))
-                        if NORM_ALL:
-                            mx, se = _lse_update(mx, se, s)
-                        bs, bi = _merge(bs, bi, s, (base + p)[None, :], col, K)
-            else:
-                bs, bi, mx, se = _whole_frame(
-                    q_ptr,
-                    k_ptr,
-                    qrow,
-                    qmask,
-                    base,
-                    NK,
-                    C,
-                    inv_t,
-                    bs,
-                    bi,
-                    mx,
-                    se,
-                    col,
-                    NORM_ALL,
-                    K,
-                    BLOCK_Q,
-                    BLOCK_K,
-                    BLOCK_C,
-                    IEEE,
-                    UPCAST,
-                )
+            restricted = tl.load(restrict_ptr + f) != 0
+        if restricted:
+            y_lo = tl.maximum(y - reach, 0)
+            y_hi = tl.minimum(y + reach + 1, h)
+            x_lo = tl.maximum(x0 - reach, 0)
+            x_hi = tl.minimum(x0 + BLOCK_Q + reach, w)
+            for yk in range(y_lo, y_hi):
+                for xs in range(x_lo, x_hi, BLOCK_K):
+                    kx = xs + rk
+                    kmask = kx < x_hi
+                    p = (yk * w + kx).to(tl.int64)
+                    s = _scores(
+                        q_ptr,
+                        k_ptr,
+                        qrow,
+                        qmask,
+                        base + p,
+                        kmask,
+                        C,
+                        inv_t,
+                        BLOCK_Q,
+                        BLOCK_K,
+                        BLOCK_C,
+                        IEEE,
+                        UPCAST,
+                    )
+                    dy = yk - y
+                    dx = kx[None, :] - qx[:, None]
+                    if CIRCLE:
+                        inside = (dy * dy + dx * dx) <= circle_max_d2
+                    else:
+                        inside = (dy <= square_r) & (dy >= -square_r) & (dx <= square_r) & (dx >= -square_r)
+                    s = tl.where(inside, s, float("-inf"))
+                    if NORM_ALL:
+                        mx, se = _lse_update(mx, se, s)
+                    bs, bi = _merge(bs, bi, s, (base + p)[None, :], col, K)
         else:
             bs, bi, mx, se = _whole_frame(
                 q_ptr,
