@@ -74,7 +74,7 @@ def test_bad_out_fails_before_any_work(command, problem, tmp_path, request, caps
     assert str(out) in err[0]
 
 
-# An output at an input (issue 25): refused before any work, for every command that writes. Each entry: the
+# An output at an input: refused before any work, for every command that writes. Each entry: the
 # command with the input folder INPUT, the --out to give it (relative to INPUT's parent), the words expected.
 AT_INPUT = {
     "bench davis": (
@@ -172,7 +172,7 @@ def test_train_data_error_leaves_nothing(tmp_path, capsys):
     assert not (tmp_path / "runs").exists()
 
 
-# Options that cannot run (issue 25): one line and nothing written, checked before the run record exists, so
+# Options that cannot run: one line and nothing written, checked before the run record exists, so
 # the corrected command is not refused as "another configuration". Each entry: extra options, words expected.
 BENCH_OPTIONS = {
     "device_foo": (["--device", "foo"], "--device 'foo': not a device"),

@@ -187,9 +187,9 @@ def _unwritable(request, tmp_path):
         ("out_not_writable", "--out is not writable"),
         ("overlay_not_writable", "--overlay is not writable"),
         ("overlay_format", "overlay must be .mp4, .mov, .mkv"),
-        # options that cannot run are refused before the run record exists (issue 25)
+        # options that cannot run are refused before the run record exists
         *((name, words) for name, (_, words) in sorted(OPTION_PROBLEMS.items())),
-        # outputs never land on an input (issue 25): the masks would overwrite PNG frames or annotations
+        # outputs never land on an input: the masks would overwrite PNG frames or annotations
         ("out_is_frame_folder", "--out is the input VIDEO"),
         ("out_is_mask_folder", "--out is the input --mask"),
         ("out_inside_frame_folder", "--out lies inside the input VIDEO"),
@@ -198,7 +198,7 @@ def _unwritable(request, tmp_path):
         ("out_holds_the_weights", "--out contains the input --weights"),
         ("overlay_is_the_video", "--overlay is the input VIDEO"),
         ("overlay_inside_frame_folder", "--overlay lies inside the input VIDEO"),
-        # inputs read wrongly before (issue 25): refused instead
+        # inputs read wrongly before: refused instead
         ("two_frames_one_stem", "two frames named 00001"),
         ("truncated_video", "video file is truncated"),
         ("jpeg_mask", "JPEG masks are lossy"),
