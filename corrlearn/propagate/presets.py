@@ -4,7 +4,7 @@ Every knob that moves DAVIS numbers is a field here, so a preset reproduces its 
 (and change) exactly what runs. Sources: ajabri/videowalk ``code/test.py`` and ``utils/__init__.py`` (CRW),
 qianduoduolr/Spa-then-Temp ``vanilla_tracker.py`` and ``configs/test/res18_d8.py`` (STT),
 facebookresearch/dino ``eval_video_segmentation.py`` (DINO), Liusifei/UVC and 594422814/ContrastCorr ``test.py``
-and ``libs/test_utils.py``; summarised in ``shared/reference/protocols.md``.
+and ``libs/test_utils.py``.
 
 Remaining differences from each codebase's own test code, from reading it side by side with these presets
 (read, not run, except CRW). *ties* only matter on exactly equal affinities; the rest can move numbers.
