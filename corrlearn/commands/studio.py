@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device, backend=args.backend, precision=args.precision,
     )  # fmt: skip
     project = Project(args.video, out, settings, record)
-    project.encoder()  # built now: a bad --weights fails here, and Propagate streams frames at once
+    project.warm_up()  # encoder and kernels now: a bad --weights fails here, and Propagate streams at once
     server = make_server(create_app(project), args.host, args.port)
     _serve(server, args, f"{len(project.frames)} frames of {args.video}, work in {out}")
     return 0

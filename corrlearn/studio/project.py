@@ -237,6 +237,14 @@ class Project:
                 )
             return self._encoder
 
+    def warm_up(self) -> None:
+        """Build the encoder and load the affinity kernels (numba's disk cache, seconds on a busy machine)
+        before the first Propagate, so its first masks appear without that wait."""
+        from corrlearn.affinity import load_kernels
+
+        self.encoder()
+        load_kernels(self.settings.backend, self.settings.device)
+
     def read_annotations(self) -> tuple[dict, Any]:
         """Frame index -> (file, LabelMask), and the mask whose convention outputs follow: the CLI's reader."""
         if not self.annotated():

@@ -29,7 +29,7 @@ def test_listens_on_localhost_and_prints_the_url(tmp_path, monkeypatch, capsys):
         return Server()
 
     monkeypatch.setattr(server, "make_server", fake_make_server)
-    monkeypatch.setattr(Project, "encoder", lambda self: None)  # no weights needed to start
+    monkeypatch.setattr(Project, "warm_up", lambda self: None)  # no weights needed to start
     assert main(["studio", str(frames), "--out", str(tmp_path / "work"), "--port", "0"]) == 0
     assert seen["host"] == "127.0.0.1" and seen["port"] == 0 and seen["served"]
     assert "open http://127.0.0.1:9123/" in capsys.readouterr().out
