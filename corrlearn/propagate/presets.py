@@ -11,7 +11,7 @@ Remaining differences from each codebase's own test code, from reading it side b
 
 Nearest resizes (the first mask to the feature grid, the argmax back to the frame) sample each cell's centre as
 PIL NEAREST does (``labels/resize.py``), as the STT, DINO, UVC and ContrastCorr code resize (2026-12-03; until
-then torch's corner sampling, which moved DINO's J by -0.065 .. +0.033 per sequence, issue 24). No peer samples
+then torch's corner sampling, which moved DINO's J by -0.065 .. +0.033 per sequence). No peer samples
 corners where a preset resizes: STT's own ``F.interpolate(mode="nearest")`` calls resize to the size the map
 already has. ``tests/propagate/test_peer_parity.py`` re-derives the DINO, STT and UVC DAVIS loops from their code
 and runs them beside the presets on the same features (6 blackswan frames at 240x427, where 427 -> 384 crops
@@ -45,7 +45,7 @@ DINO (``eval_video_segmentation.py``):
 * top-k: DINO zeroes every affinity below the k-th largest (``aff[aff < kth] = 0``), so keys tied with the
   k-th are all kept; corrlearn keeps exactly k, the lower index winning (*ties*). Measured beside DINO's own
   code on identical features with both resizes centre-sampled: car-shadow and drift-chicane equal pixel for
-  pixel, blackswan 3 pixels (issue 24);
+  pixel, blackswan 3 pixels (measured 2026-12-03);
 * first mask: PIL NEAREST from the full-size mask straight to the patch grid: now equal;
 * output: PIL NEAREST from the working size (832 wide for 854-wide frames) to the original: now equal;
 * void: DINO's ``to_one_hot`` builds max id + 1 channels, so void (255) becomes a propagated label and can be
