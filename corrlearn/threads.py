@@ -81,7 +81,6 @@ def set_threads(n: int) -> None:
         # which cost ~0.7 CPU s per 480p frame on a busy 2-core machine (benchmarks/README.md)
         os.environ["NUMBA_NUM_THREADS"] = str(n)
 
-    torch.set_num_threads(n)
     cv2.setNumThreads(1)  # resizes are small; OpenCV's own pool would only contend with torch and numba
     from corrlearn import kernels
 
@@ -89,6 +88,9 @@ def set_threads(n: int) -> None:
         import numba
 
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    # torch last: numba's first set_num_threads launches its OpenMP pool, which resets the OpenMP thread count
+    # torch shares to NUMBA_NUM_THREADS when numba was imported before (the first run of a process recorded 2)
+    torch.set_num_threads(n)
 
 
 def apply_plan(threads: int | None = None, pipeline: bool = False) -> dict:

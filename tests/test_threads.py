@@ -78,3 +78,32 @@ def test_the_cli_sets_the_wait_policy_before_anything_else(monkeypatch, tmp_path
         main(["propagate", str(tmp_path / "missing"), "--mask", "m.png", "--out", str(tmp_path / "o")]) == 2
     )
     assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+
+
+def test_threads_hold_for_a_run_after_an_encoder_was_imported(tmp_path):
+    """numba's first set_num_threads launches its OpenMP pool, which used to reset torch's thread count to
+    numba's default when set_threads had set torch first: a `propagate --threads 1` run after a failed user
+    encoder import recorded 2 threads, and a batch resuming it was refused (corrlearn/bench/manifest.py).
+    A fresh process, as the CLI is."""
+    import json
+    import subprocess
+
+    from tests.synthetic import write_clip
+
+    pytest.importorskip("numba")
+    frames, mask, _ = write_clip(tmp_path)
+    code = f"""
+import json
+from corrlearn import models
+from corrlearn.cli import main
+from corrlearn.errors import CorrlearnError
+try:
+    models.create("no_such_pkg_xyz.nets:build")
+except CorrlearnError:
+    pass
+main(["propagate", {str(frames)!r}, "--mask", {str(mask)!r}, "--out", {str(tmp_path / "o")!r}, "--quiet",
+      "--model", "resnet18", "--threads", "1"])
+"""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=tmp_path)
+    assert json.loads((tmp_path / "o" / "corrlearn-run.json").read_text())["config"]["threads"] == 1
