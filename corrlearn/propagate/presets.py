@@ -303,6 +303,9 @@ PRESETS.update(
 # corrlearn's own protocol for masks (not a peer's): STT's, with the first mask downsampled bilinearly, so cells
 # on an object's edge start with soft labels instead of a hard nearest-cell vote. Chosen on the DAVIS-2016
 # *training* sequences (benchmarks/dev_search.py: better than stt on 10 of 10), then scored once on val.
+# Re-checked there after nearest resizes moved to centre sampling (2026-12-03): still ahead, but only on 6 of
+# 10, mean +0.006 J&F (it was +0.042 with the half-cell offset; results/davis2016-train_efficientnet-lite1_dev-
+# search_centre-sampling.md); kept.
 PRESETS["stt-bilinear"] = PRESETS["stt"].replace(name="stt-bilinear", label_downsample="bilinear")
 
 
