@@ -252,7 +252,8 @@ def test_train_resume_without_a_checkpoint_stops(tmp_path, capsys):
     assert not out.exists()
 
 
-# Start-up: help and argument errors answer without importing torch (which takes 2-3 s on a busy machine).
+# Start-up: help and argument errors answer without importing torch (which takes 2-3 s on a busy machine)
+# or the studio's web framework.
 @pytest.mark.parametrize(
     "argv",
     [
@@ -260,6 +261,7 @@ def test_train_resume_without_a_checkpoint_stops(tmp_path, capsys):
         ["propagate", "--help"],
         ["bench", "davis", "--help"],
         ["train", "--help"],
+        ["studio", "--help"],
         ["propagate", "clip.mp4", "--mask", "m.png", "--out", "o", "--fps", "0"],
     ],  # fmt: skip
     ids=" ".join,
@@ -275,6 +277,7 @@ def test_help_and_argument_errors_do_not_import_torch(argv):
     imported = {line.rsplit("|", 1)[-1].strip() for line in res.stderr.splitlines() if "import time:" in line}
     assert "corrlearn.cli" in imported
     assert not {m for m in imported if m == "torch" or m.startswith("torch.")}, "help imported torch"
+    assert "flask" not in imported, "help imported flask"
 
 
 def test_ctrl_c_while_torch_imports_is_one_line(tmp_path):

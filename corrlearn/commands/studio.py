@@ -32,7 +32,7 @@ Examples:
 
 def register(p: argparse.ArgumentParser) -> None:
     from corrlearn.propagate import PRESETS
-    from corrlearn.studio.server import HOST
+    from corrlearn.studio import HOST
 
     p.add_argument("video", nargs="?", help="video file or folder of frames (not with --run)")
     p.add_argument(
@@ -106,7 +106,7 @@ def _serve_run(args: argparse.Namespace) -> int:
 
 
 def _serve(server, args: argparse.Namespace, what: str) -> None:
-    from corrlearn.studio.server import HOST
+    from corrlearn.studio import HOST
 
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '') else args.host}:{server.port}/"
     if args.host != HOST:

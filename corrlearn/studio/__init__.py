@@ -5,3 +5,6 @@
 box into a proposed mask, ``server.py`` is the local web server, and ``static/`` the page it serves (plain
 HTML, JavaScript and CSS: nothing is fetched from the network).
 """
+
+# The default address, here so that `corrlearn studio --help` needs no web framework (flask loads on start).
+HOST = "127.0.0.1"

@@ -20,13 +20,12 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from corrlearn.errors import CorrlearnError
 from corrlearn.io.masks import DAVIS_PALETTE
-from corrlearn.studio import grabcut
+from corrlearn.studio import HOST, grabcut
 from corrlearn.studio.jobs import Jobs
 from corrlearn.studio.project import Project
 from corrlearn.studio.runview import BenchRun
 
 STATIC = Path(__file__).resolve().parent / "static"
-HOST = "127.0.0.1"
 log = logging.getLogger("corrlearn.studio")
 
 
