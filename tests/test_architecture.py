@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "corrlearn"
 LAYERS: dict[str, int] = {
     "errors": 0,
     "profiling": 0,
+    "lazy": 0,
     "io": 1,
     "distributed": 1,
     "kernels": 1,

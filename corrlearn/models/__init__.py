@@ -14,13 +14,13 @@ installed package registers in the ``corrlearn.encoders`` entry-point group (:mo
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from corrlearn import profiling
 from corrlearn.errors import CorrlearnError
+from corrlearn.lazy import lazy_getattr
 from corrlearn.models.catalog import (
     DEFAULT_MODEL,
     DEFAULT_SEED,
@@ -61,12 +61,7 @@ _LAZY: dict[str, str] = {
 }
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'corrlearn.models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 Builder = Callable[..., "Encoder"]

@@ -7,8 +7,9 @@ no torch; the engine does.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from corrlearn.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from corrlearn.propagate.engine import (
@@ -50,9 +51,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'corrlearn.propagate' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

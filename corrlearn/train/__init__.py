@@ -5,8 +5,9 @@ The names below are imported on first use, so the CLI can read the objectives fo
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from corrlearn.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from corrlearn.train.config import TrainConfig
@@ -25,9 +26,4 @@ _EXPORTS = {
 __all__ = ["OBJECTIVES", "ObjectiveSpec", "TrainConfig", "build_objective", "get_objective", "train"]
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'corrlearn.train' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
