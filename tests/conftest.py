@@ -11,6 +11,34 @@ from corrlearn.datasets.davis import frames_root
 
 REPO = Path(__file__).resolve().parents[1]
 
+try:  # imported before any test can set NUMBA_NUM_THREADS, so numba's pool is sized from the machine's cores
+    import numba
+except ImportError:  # pragma: no cover - numba is a core dependency
+    numba = None
+
+
+@pytest.fixture(autouse=True)
+def _thread_counts_restored():
+    """Put back torch's and numba's thread counts after each test.
+
+    Commands run in-process (``main([... "--threads", "1"])``) set them for the whole process, and every later
+    test would then run on one core (the whole-sequence propagation test took 5 min instead of 45 s).
+    """
+    import torch
+
+    torch_threads = torch.get_num_threads()
+    numba_threads = numba.get_num_threads() if numba is not None else None
+    env = os.environ.get("NUMBA_NUM_THREADS")
+    yield
+    if env is None:
+        os.environ.pop("NUMBA_NUM_THREADS", None)
+    else:
+        os.environ["NUMBA_NUM_THREADS"] = env
+    if numba is not None and numba.get_num_threads() != numba_threads:
+        numba.set_num_threads(numba_threads)
+    if torch.get_num_threads() != torch_threads:  # after numba's: its pool start can reset torch's count
+        torch.set_num_threads(torch_threads)
+
 
 def data_root() -> Path:
     """Where the shared benchmark data lives: $CORRLEARN_DATA, else ../shared/data beside the checkout."""
